@@ -1,0 +1,34 @@
+/* Thread-local error message storage behind r2r_last_error().
+ * Each thread (index workers, server jobs) keeps its own message. */
+#include "r2r/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char g_error[1024];
+
+const char *r2r_last_error(void) { return g_error; }
+
+void r2r_clear_error(void) { g_error[0] = '\0'; }
+
+r2r_status r2r_fail(r2r_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g_error, sizeof g_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *r2r_status_name(r2r_status status)
+{
+    switch (status) {
+    case R2R_OK: return "ok";
+    case R2R_ERR_INPUT: return "bad input";
+    case R2R_ERR_UNSUPPORTED: return "unsupported";
+    case R2R_ERR_IO: return "I/O error";
+    case R2R_ERR_NOMEM: return "out of memory";
+    case R2R_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown";
+}

@@ -1,0 +1,111 @@
+/* Implementation of the test helpers (see testutil.h). */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int shared_available(void)
+{
+    struct stat st;
+    return stat(R2R_SHARED_DIR "/data", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *shared_path(const char *rel)
+{
+    static char buf[4096];
+    if (!shared_available()) {
+        const char *ci = getenv("CI");
+        if (ci && !strcmp(ci, "true"))
+            fail_msg("shared data folder %s is missing (required when CI=true)", R2R_SHARED_DIR);
+        print_message("[ SKIP ] shared data folder %s is missing\n", R2R_SHARED_DIR);
+        skip();
+    }
+    snprintf(buf, sizeof buf, "%s/%s", R2R_SHARED_DIR, rel);
+    return buf;
+}
+
+const char *test_tmpdir(const char *name)
+{
+    static char buf[4096];
+    mkdir(R2R_BINARY_DIR "/test-tmp", 0777);
+    snprintf(buf, sizeof buf, "%s/test-tmp/%s", R2R_BINARY_DIR, name);
+    mkdir(buf, 0777);
+    return buf;
+}
+
+int run_cli(char *out, size_t outsz, const char *const *args)
+{
+    const char *cli = getenv("R2R_CLI");
+    if (!cli) cli = R2R_BINARY_DIR "/r2r";
+    int pfd[2];
+    if (pipe(pfd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        close(pfd[0]);
+        close(pfd[1]);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0 && getenv("R2R_TEST_VERBOSE") == NULL) dup2(devnull, 2);
+        size_t n = 0;
+        while (args[n]) n++;
+        char **argv = calloc(n + 2, sizeof *argv);
+        argv[0] = (char *)cli;
+        for (size_t i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+        execv(cli, argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    size_t used = 0;
+    char tmp[4096];
+    ssize_t r;
+    while ((r = read(pfd[0], tmp, sizeof tmp)) > 0) {
+        if (out && used + 1 < outsz) {
+            size_t k = (size_t)r < outsz - 1 - used ? (size_t)r : outsz - 1 - used;
+            memcpy(out + used, tmp, k);
+            used += k;
+        }
+    }
+    if (out && outsz) out[used] = '\0';
+    close(pfd[0]);
+    int status;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (len) *len = (size_t)n;
+    }
+    return buf;
+}
+
+double max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (d > m || d != d) m = d != d ? INFINITY : d;
+    }
+    return m;
+}
