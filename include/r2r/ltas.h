@@ -1,0 +1,40 @@
+/* Long-term average spectra on a mel-spaced band grid: what the matcher uses to score
+ * capture × IR combinations without rendering (a convolution multiplies band powers). */
+#ifndef R2R_LTAS_H
+#define R2R_LTAS_H
+
+#include <stddef.h>
+
+#include "r2r/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Band grid: R2R_LTAS_BANDS triangular mel bands from R2R_LTAS_FMIN to R2R_LTAS_FMAX Hz
+ * at 48 kHz. Fine enough that a cabinet's response is smooth within a band. */
+#define R2R_LTAS_BANDS 96
+#define R2R_LTAS_FMIN 30.0
+#define R2R_LTAS_FMAX 16000.0
+/* Welch analysis: Hann window of R2R_LTAS_NFFT, hop of a quarter window. */
+#define R2R_LTAS_NFFT 4096
+
+/* Makes FFTW's planner safe to call from several threads (call once, early;
+ * idempotent). Index builds and the server call it before starting workers. */
+void r2r_fftw_thread_safe(void);
+
+/* Centre frequency (Hz) of band `b`. */
+double r2r_ltas_band_hz(int b);
+
+/* Mean power per band of `x` (48 kHz mono): Welch average over all frames.
+ * Silent input gives zeros. */
+r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS]);
+
+/* Power gain per band of an impulse response (48 kHz): |H(f)|² averaged with the
+ * same triangular weights. */
+r2r_status r2r_ltas_ir_response(const float *ir, size_t n, float out[R2R_LTAS_BANDS]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

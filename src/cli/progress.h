@@ -1,0 +1,17 @@
+/* Terminal progress reporting for the CLI (see progress.c). The library reports
+ * progress through callbacks; only the CLI draws. */
+#ifndef R2R_CLI_PROGRESS_H
+#define R2R_CLI_PROGRESS_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *label;
+    int tty, quiet, last_decile;
+    double start;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, const char *label);
+void cli_progress_update(cli_progress *p, size_t done, size_t total, const char *item);
+
+#endif

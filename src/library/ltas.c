@@ -1,0 +1,135 @@
+/* Welch long-term spectra and IR band responses on one triangular mel grid.
+ * Band weights are built once (thread-safe) and shared by both computations. */
+#include "r2r/ltas.h"
+#include "r2r/constants.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t fftw_once = PTHREAD_ONCE_INIT;
+static void fftw_init(void) { fftwf_make_planner_thread_safe(); }
+void r2r_fftw_thread_safe(void) { pthread_once(&fftw_once, fftw_init); }
+
+static double hz_to_mel(double f) { return 2595.0 * log10(1.0 + f / 700.0); }
+static double mel_to_hz(double m) { return 700.0 * (pow(10.0, m / 2595.0) - 1.0); }
+
+double r2r_ltas_band_hz(int b)
+{
+    double lo = hz_to_mel(R2R_LTAS_FMIN), hi = hz_to_mel(R2R_LTAS_FMAX);
+    return mel_to_hz(lo + (hi - lo) * (b + 1) / (R2R_LTAS_BANDS + 1));
+}
+
+/* Triangle weight of band b at frequency f (Hz), normalized later per band. */
+static double tri(int b, double f)
+{
+    double lo = hz_to_mel(R2R_LTAS_FMIN), hi = hz_to_mel(R2R_LTAS_FMAX);
+    double step = (hi - lo) / (R2R_LTAS_BANDS + 1);
+    double m = hz_to_mel(f), c = lo + step * (b + 1);
+    double w = 1.0 - fabs(m - c) / step;
+    return w > 0.0 ? w : 0.0;
+}
+
+/* Projects a power spectrum of `nbins` bins (bin k at k·fs/nfft) onto the bands:
+ * weighted mean, so a flat spectrum maps to the same flat value at any FFT size. */
+static void project(const double *power, size_t nbins, size_t nfft, float *out)
+{
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        double fc = r2r_ltas_band_hz(b);
+        double flo = mel_to_hz(hz_to_mel(fc) - (hz_to_mel(R2R_LTAS_FMAX) - hz_to_mel(R2R_LTAS_FMIN)) /
+                                                   (R2R_LTAS_BANDS + 1));
+        double fhi = mel_to_hz(2 * hz_to_mel(fc) - hz_to_mel(flo));
+        size_t k0 = (size_t)floor(flo * nfft / R2R_SAMPLE_RATE);
+        size_t k1 = (size_t)ceil(fhi * nfft / R2R_SAMPLE_RATE);
+        if (k1 >= nbins) k1 = nbins - 1;
+        double acc = 0.0, wsum = 0.0;
+        for (size_t k = k0; k <= k1; k++) {
+            double w = tri(b, (double)k * R2R_SAMPLE_RATE / nfft);
+            acc += w * power[k];
+            wsum += w;
+        }
+        if (wsum <= 0.0) { /* band narrower than a bin: interpolate at its centre */
+            double kf = fc * nfft / R2R_SAMPLE_RATE;
+            size_t k = (size_t)kf;
+            double t = kf - k;
+            acc = k + 1 < nbins ? (1 - t) * power[k] + t * power[k + 1] : power[nbins - 1];
+            wsum = 1.0;
+        }
+        out[b] = (float)(acc / wsum);
+    }
+}
+
+r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS])
+{
+    const size_t N = R2R_LTAS_NFFT, hop = N / 4, nb = N / 2 + 1;
+    r2r_fftw_thread_safe();
+    float *buf = fftwf_malloc(N * sizeof(float));
+    fftwf_complex *spec = fftwf_malloc(nb * sizeof(fftwf_complex));
+    double *acc = calloc(nb, sizeof(double));
+    double *win = malloc(N * sizeof(double));
+    if (!buf || !spec || !acc || !win) {
+        fftwf_free(buf);
+        fftwf_free(spec);
+        free(acc);
+        free(win);
+        return r2r_fail(R2R_ERR_NOMEM, "ltas: out of memory");
+    }
+    fftwf_plan plan = fftwf_plan_dft_r2c_1d((int)N, buf, spec, FFTW_ESTIMATE);
+    double wpow = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        win[i] = 0.5 - 0.5 * cos(2.0 * M_PI * i / N);
+        wpow += win[i] * win[i];
+    }
+    /* Frames cover the whole signal, the last one zero-padded; a signal shorter
+     * than a window is one padded frame. */
+    size_t frames = n <= N ? 1 : 1 + (n - N + hop - 1) / hop;
+    for (size_t f = 0; f < frames; f++) {
+        size_t off = f * hop;
+        for (size_t i = 0; i < N; i++)
+            buf[i] = off + i < n ? (float)(x[off + i] * win[i]) : 0.0f;
+        fftwf_execute(plan);
+        for (size_t k = 0; k < nb; k++)
+            acc[k] += (double)spec[k][0] * spec[k][0] + (double)spec[k][1] * spec[k][1];
+    }
+    /* Power per bin normalized by window energy and frame count: a sine of amplitude
+     * A gives the same band value whatever the length. */
+    for (size_t k = 0; k < nb; k++) acc[k] /= (double)frames * wpow;
+    project(acc, nb, N, out);
+    fftwf_destroy_plan(plan);
+    fftwf_free(buf);
+    fftwf_free(spec);
+    free(acc);
+    free(win);
+    return R2R_OK;
+}
+
+r2r_status r2r_ltas_ir_response(const float *ir, size_t n, float out[R2R_LTAS_BANDS])
+{
+    if (n == 0) return r2r_fail(R2R_ERR_INPUT, "ltas: empty impulse response");
+    size_t N = R2R_LTAS_NFFT;
+    while (N < n) N *= 2;
+    size_t nb = N / 2 + 1;
+    r2r_fftw_thread_safe();
+    float *buf = fftwf_malloc(N * sizeof(float));
+    fftwf_complex *spec = fftwf_malloc(nb * sizeof(fftwf_complex));
+    double *power = malloc(nb * sizeof(double));
+    if (!buf || !spec || !power) {
+        fftwf_free(buf);
+        fftwf_free(spec);
+        free(power);
+        return r2r_fail(R2R_ERR_NOMEM, "ltas: out of memory");
+    }
+    fftwf_plan plan = fftwf_plan_dft_r2c_1d((int)N, buf, spec, FFTW_ESTIMATE);
+    for (size_t i = 0; i < N; i++) buf[i] = i < n ? ir[i] : 0.0f;
+    fftwf_execute(plan);
+    for (size_t k = 0; k < nb; k++)
+        power[k] = (double)spec[k][0] * spec[k][0] + (double)spec[k][1] * spec[k][1];
+    project(power, nb, N, out);
+    fftwf_destroy_plan(plan);
+    fftwf_free(buf);
+    fftwf_free(spec);
+    free(power);
+    return R2R_OK;
+}

@@ -1,0 +1,82 @@
+/* Long-term band spectra: calibration (delta and gain IRs, white noise is flat) and
+ * the property the matcher relies on: LTAS(x * h) ≈ LTAS(x) · H(h) for a cabinet-like h. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "r2r/audio.h"
+#include "r2r/ltas.h"
+
+static void test_ir_calibration(void **state)
+{
+    (void)state;
+    float d[1] = {0.5f}, out[R2R_LTAS_BANDS];
+    assert_int_equal(r2r_ltas_ir_response(d, 1, out), R2R_OK);
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) assert_float_equal(out[b], 0.25, 1e-5);
+    assert_int_not_equal(r2r_ltas_ir_response(d, 0, out), R2R_OK);
+    for (int b = 1; b < R2R_LTAS_BANDS; b++) assert_true(r2r_ltas_band_hz(b) > r2r_ltas_band_hz(b - 1));
+}
+
+static void test_noise_flat(void **state)
+{
+    (void)state;
+    const size_t n = 48000 * 10;
+    float *x = malloc(n * sizeof(float));
+    srand(11);
+    for (size_t i = 0; i < n; i++) x[i] = (float)rand() / RAND_MAX - 0.5f; /* variance 1/12 */
+    float out[R2R_LTAS_BANDS];
+    assert_int_equal(r2r_ltas_compute(x, n, out), R2R_OK);
+    /* Per-bin power of unit-variance noise with our normalization is σ² = 1/12. */
+    for (int b = 10; b < R2R_LTAS_BANDS; b++)
+        assert_true(fabs(10 * log10(out[b] / (1.0 / 12.0))) < 1.0);
+    free(x);
+}
+
+static void test_convolution_property(void **state)
+{
+    (void)state;
+    r2r_audio di, ir;
+    assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &di),
+                     R2R_OK);
+    assert_int_equal(r2r_audio_read(shared_path("data/irs/celestion.wav"), R2R_READ_MONO, &ir),
+                     R2R_OK);
+    assert_int_equal(r2r_audio_resample(&ir, 48000), R2R_OK);
+    size_t n = 48000 * 6, m = ir.frames < 4800 ? ir.frames : 4800;
+    float *y = calloc(n, sizeof(float));
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0;
+        for (size_t k = 0; k < m && k <= i; k++) acc += (double)ir.data[k] * di.data[48000 + i - k];
+        y[i] = (float)acc;
+    }
+    float lx[R2R_LTAS_BANDS], ly[R2R_LTAS_BANDS], h[R2R_LTAS_BANDS];
+    assert_int_equal(r2r_ltas_compute(di.data + 48000, n, lx), R2R_OK);
+    assert_int_equal(r2r_ltas_compute(y, n, ly), R2R_OK);
+    assert_int_equal(r2r_ltas_ir_response(ir.data, m, h), R2R_OK);
+    double worst = 0, mean = 0;
+    int cnt = 0;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        if (r2r_ltas_band_hz(b) < 80 || r2r_ltas_band_hz(b) > 8000) continue;
+        double e = fabs(10 * log10((ly[b] + 1e-20) / (lx[b] * h[b] + 1e-20)));
+        worst = fmax(worst, e);
+        mean += e;
+        cnt++;
+    }
+    print_message("LTAS(x*h) vs LTAS(x)·H: mean %.2f dB, worst %.2f dB (80 Hz-8 kHz)\n",
+                  mean / cnt, worst);
+    assert_true(mean / cnt < 1.0);
+    assert_true(worst < 4.0);
+    free(y);
+    r2r_audio_free(&di);
+    r2r_audio_free(&ir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ir_calibration),
+        cmocka_unit_test(test_noise_flat),
+        cmocka_unit_test(test_convolution_property),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
