@@ -1,0 +1,45 @@
+/* Guitar isolation from a mix: backends none / mock / dsp / command, each returning a
+ * mono guitar estimate and a confidence in 0..1 from the target/residual energy ratio. */
+#ifndef R2R_ISOLATE_H
+#define R2R_ISOLATE_H
+
+#include <stddef.h>
+
+#include "r2r/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    R2R_ISO_NONE = 0, /* already an isolated guitar: passed through (mixed to mono) */
+    R2R_ISO_MOCK,     /* the seed's 80 Hz-5 kHz band-pass; for tests only */
+    R2R_ISO_DSP,      /* median-filter HPSS, stereo panning mask, bass/cymbal suppression */
+    R2R_ISO_COMMAND   /* an external separator run from RTR_ISOLATION_COMMAND */
+} r2r_iso_backend;
+
+typedef struct {
+    float *guitar;      /* mono, same length and rate as the input */
+    size_t frames;
+    double confidence;  /* E_target / (E_target + E_residual) */
+    double stereo_width; /* side/mid energy of the input (0 for mono) */
+} r2r_isolated;
+
+/* Parses "none" / "mock" / "dsp" / "command"; returns -1 when unknown. */
+int r2r_iso_backend_parse(const char *name);
+const char *r2r_iso_backend_name(r2r_iso_backend b);
+
+/* Isolates the guitar from interleaved `in` (frames × channels, 1 or 2 channels
+ * used; more are mixed to stereo first) at `sample_rate`. */
+r2r_status r2r_isolate(const float *in, size_t frames, int channels, int sample_rate,
+                       r2r_iso_backend backend, r2r_isolated *out);
+
+void r2r_isolated_free(r2r_isolated *iso);
+
+/* Scale-invariant SDR (dB) of `est` against `ref`, as in Le Roux et al. 2019. */
+double r2r_si_sdr(const float *est, const float *ref, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
