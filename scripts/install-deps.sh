@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="cmake make gcc g++ pkg-config libsndfile1-dev libsoxr-dev libebur128-dev libfftw3-dev \
-libcjson-dev libcmocka-dev libsqlite3-dev nettle-dev libfaiss-dev libopenblas-dev liblapacke-dev python3-faiss ffmpeg"
+libcjson-dev libcmocka-dev libsqlite3-dev nettle-dev libfaiss-dev libopenblas-dev liblapacke-dev python3-faiss liblilv-dev guitarix-lv2 guitarix-common ffmpeg"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
