@@ -1,0 +1,50 @@
+/* Internal contract between the .nam loader and the per-architecture files:
+ * each architecture builds itself from parsed config + weights and exposes a vtable. */
+#ifndef R2R_NAM_INTERNAL_H
+#define R2R_NAM_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "r2r/nam.h"
+#include "nam/activations.h"
+
+/* Frames per internal chunk: buffers are sized for it; longer calls are split. */
+#define NAM_CHUNK 256
+
+typedef struct {
+    void (*clear)(void *impl);  /* state back to the model's initial state */
+    void (*process)(void *impl, const float *in, float *out, size_t n); /* n ≤ NAM_CHUNK */
+    void (*destroy)(void *impl);
+} nam_arch_ops;
+
+/* Cursor over the weights array: every take checks the count so a short file is
+ * an error, never an overread. */
+typedef struct {
+    const float *w;
+    size_t n, pos;
+} nam_weights;
+
+/* Takes k weights; NULL when fewer remain. */
+const float *nam_take(nam_weights *w, size_t k);
+
+/* Builders: on success fill *impl and *ops and the receptive field / prewarm in info.
+ * `file` names the model in messages. `cfg` is the "config" object. */
+r2r_status nam_wavenet_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
+                              r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
+r2r_status nam_lstm_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
+                           r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
+r2r_status nam_convnet_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
+                              r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
+r2r_status nam_linear_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
+                             r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
+
+/* Config helpers: read an integer in [lo, hi] / a bool, with a clear error. */
+r2r_status nam_cfg_int(const cJSON *obj, const char *key, long lo, long hi, int required,
+                       long def, const char *file, const char *where, long *out);
+r2r_status nam_cfg_bool(const cJSON *obj, const char *key, int required, int def,
+                        const char *file, const char *where, int *out);
+r2r_status nam_cfg_activation(const cJSON *obj, const char *key, const char *file,
+                              const char *where, int flags, nam_activation *out);
+
+#endif
