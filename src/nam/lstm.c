@@ -130,6 +130,11 @@ r2r_status nam_lstm_create(const cJSON *cfg, nam_weights *w, const char *file, i
         (s = nam_cfg_int(cfg, "in_channels", 1, 1, 0, 1, file, "LSTM config", &ic)) ||
         (s = nam_cfg_int(cfg, "out_channels", 1, 1, 0, 1, file, "LSTM config", &oc)))
         return s;
+    size_t need = (size_t)H + 1;
+    for (long l = 0; l < nl; l++) need += (size_t)(4 * H * ((l ? H : in) + H) + 4 * H + 2 * H);
+    if (need != w->n - w->pos)
+        return r2r_fail(R2R_ERR_INPUT, "%s: wrong weight count: the LSTM config needs %zu, the file has %zu",
+                        file, need, w->n - w->pos);
     size_t total = 0;
     for (long l = 0; l < nl; l++) {
         long i = l ? H : in;

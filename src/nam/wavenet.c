@@ -113,9 +113,11 @@ DEFINE_TILE(4, 0)
 DEFINE_TILE(6, 0)
 DEFINE_TILE(8, 0)
 DEFINE_TILE(12, 0)
+DEFINE_TILE(14, 0)
 DEFINE_TILE(16, 0)
 DEFINE_TILE(20, 0)
 DEFINE_TILE(24, 0)
+DEFINE_TILE(28, 0)
 DEFINE_TILE(32, 0)
 DEFINE_TILE(4, 1)
 DEFINE_TILE(8, 1)
@@ -169,9 +171,11 @@ static tile_fn pick_tile(int C, int gated)
         case 6: return tile_6_0;
         case 8: return tile_8_0;
         case 12: return tile_12_0;
+        case 14: return tile_14_0;
         case 16: return tile_16_0;
         case 20: return tile_20_0;
         case 24: return tile_24_0;
+        case 28: return tile_28_0;
         case 32: return tile_32_0;
         }
     else switch (C) {
@@ -359,6 +363,16 @@ r2r_status nam_wavenet_create(const cJSON *cfg, nam_weights *w, const char *file
     if (ac[na - 1].H != 1)
         return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: the last layer array must have head_size 1", file);
 
+    /* The exact weight count first, so a damaged file fails before any allocation. */
+    size_t need = 1; /* head scale */
+    for (int a = 0; a < na; a++) {
+        const size_t C = (size_t)ac[a].C, Cz = ac[a].gated ? 2 * C : C, K = (size_t)ac[a].K;
+        need += (size_t)ac[a].cin * C + (size_t)ac[a].H * C + (ac[a].head_bias ? (size_t)ac[a].H : 0);
+        need += (size_t)ac[a].nl * (Cz * C * K + Cz + Cz * (size_t)ac[a].ccond + C * C + C);
+    }
+    if (need != w->n - w->pos)
+        return r2r_fail(R2R_ERR_INPUT, "%s: wrong weight count: the WaveNet config needs %zu, the file has %zu",
+                        file, need, w->n - w->pos);
     /* Memory plan: weights and buffers in one block. */
     size_t total = 0;
     long rf = 1;
@@ -376,8 +390,9 @@ r2r_status nam_wavenet_create(const cJSON *cfg, nam_weights *w, const char *file
         total += (size_t)(ac[a].cin * C + C * ac[a].H + ac[a].H);
         total += (size_t)(2 * C + ac[a].H) * NAM_CHUNK;
     }
-    if (total > (size_t)1 << 28)
-        return r2r_fail(R2R_ERR_INPUT, "%s: WaveNet too large (%zu floats)", file, total);
+    if (total > (size_t)1 << 26 || rf > (1L << 20))
+        return r2r_fail(R2R_ERR_INPUT, "%s: WaveNet too large (receptive field %ld, %zu floats of state)",
+                        file, rf, total);
     wavenet *W = calloc(1, sizeof *W);
     float *mem = W ? calloc(total + 16, sizeof(float)) : NULL;
     if (!mem) {
