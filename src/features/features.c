@@ -1,0 +1,290 @@
+/* The 155-dim signature, computed from two STFTs done once each (2048/512 for mel,
+ * spectral shape and onset; 4096/1024 for band ratios) plus time-domain RMS, ZCR and
+ * pyloudnorm-style loudness. Conventions and quirks: shared/golden/features/README.md. */
+#include "r2r/features.h"
+#include "features/spectral.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "r2r/ltas.h" /* r2r_fftw_thread_safe */
+
+struct r2r_features {
+    fftwf_plan plan_a, plan_b;
+    float *in_a, *in_b;
+    fftwf_complex *out_a, *out_b;
+    float win_a[FEAT_NFFT], win_b[FEAT_NFFT_B];
+    feat_melbank mel64, mel128;
+    double freq[FEAT_NBIN];
+    /* per-frame series, capacity `cap` frames */
+    size_t cap;
+    float *mel_db;   /* [NMEL][cap] */
+    float *on_db;    /* [NMEL_ONSET][cap] */
+    double *centroid, *rolloff, *flatness, *bandwidth, *zcr, *rms, *env, *tmp;
+    float *padded;   /* input padded to FEAT_NFFT when shorter */
+    size_t padded_cap;
+};
+
+static const char *const group_names[] = {
+    "centroid_mean", "centroid_std", "rolloff_mean", "rolloff_std", "flatness_mean",
+    "flatness_std", "bandwidth_mean", "bandwidth_std", "zcr_mean", "zcr_std", "rms_mean",
+    "rms_std", "rms_max", "rms_p90", "crest_factor", "integrated_loudness_lufs", "onset_mean",
+    "onset_std", "dynamic_range_db", "attack_slope_p90", "band_ratio_20_150",
+    "band_ratio_150_400", "band_ratio_400_1000", "band_ratio_1000_2500", "band_ratio_2500_6000",
+    "band_ratio_6000_20000", "level_centroid_slope"};
+
+const char *r2r_features_name(int i)
+{
+    static char mel_names[128][16];
+    static int init;
+    if (!init) { /* benign race: every thread writes the same bytes */
+        for (int b = 0; b < 64; b++) {
+            snprintf(mel_names[b], sizeof mel_names[b], "mel_mean_%02d", b);
+            snprintf(mel_names[64 + b], sizeof mel_names[64 + b], "mel_std_%02d", b);
+        }
+        init = 1;
+    }
+    if (i < 0 || i >= R2R_FEATURES_DIM) return "";
+    if (i < 128) return mel_names[i];
+    return group_names[i - 128];
+}
+
+void r2r_features_destroy(r2r_features *st)
+{
+    if (!st) return;
+    if (st->plan_a) fftwf_destroy_plan(st->plan_a);
+    if (st->plan_b) fftwf_destroy_plan(st->plan_b);
+    fftwf_free(st->in_a);
+    fftwf_free(st->in_b);
+    fftwf_free(st->out_a);
+    fftwf_free(st->out_b);
+    feat_melbank_free(&st->mel64);
+    feat_melbank_free(&st->mel128);
+    free(st->mel_db);
+    free(st->on_db);
+    free(st->centroid);
+    free(st->padded);
+    free(st);
+}
+
+r2r_status r2r_features_create(r2r_features **out)
+{
+    *out = NULL;
+    r2r_features *st = calloc(1, sizeof *st);
+    if (!st) return r2r_fail(R2R_ERR_NOMEM, "features: out of memory");
+    r2r_fftw_thread_safe();
+    st->in_a = fftwf_malloc(FEAT_NFFT * sizeof(float));
+    st->in_b = fftwf_malloc(FEAT_NFFT_B * sizeof(float));
+    st->out_a = fftwf_malloc(FEAT_NBIN * sizeof(fftwf_complex));
+    st->out_b = fftwf_malloc(FEAT_NBIN_B * sizeof(fftwf_complex));
+    if (!st->in_a || !st->in_b || !st->out_a || !st->out_b ||
+        feat_melbank_init(&st->mel64, FEAT_NMEL) != 0 || feat_melbank_init(&st->mel128, FEAT_NMEL_ONSET) != 0) {
+        r2r_features_destroy(st);
+        return r2r_fail(R2R_ERR_NOMEM, "features: out of memory");
+    }
+    /* FFTW_MEASURE once per extractor: a few ms, repaid within a second of audio. */
+    st->plan_a = fftwf_plan_dft_r2c_1d(FEAT_NFFT, st->in_a, st->out_a, FFTW_MEASURE);
+    st->plan_b = fftwf_plan_dft_r2c_1d(FEAT_NFFT_B, st->in_b, st->out_b, FFTW_MEASURE);
+    if (!st->plan_a || !st->plan_b) {
+        r2r_features_destroy(st);
+        return r2r_fail(R2R_ERR_INTERNAL, "features: FFTW planning failed");
+    }
+    /* Periodic Hann, as scipy.signal.get_window('hann', n, fftbins=True). */
+    for (int i = 0; i < FEAT_NFFT; i++) st->win_a[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / FEAT_NFFT));
+    for (int i = 0; i < FEAT_NFFT_B; i++) st->win_b[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / FEAT_NFFT_B));
+    for (int k = 0; k < FEAT_NBIN; k++) st->freq[k] = (double)k * FEAT_SR / FEAT_NFFT;
+    *out = st;
+    return R2R_OK;
+}
+
+static int reserve(r2r_features *st, size_t frames)
+{
+    if (frames <= st->cap) return 0;
+    size_t cap = frames + frames / 4 + 16;
+    float *mel = realloc(st->mel_db, (size_t)FEAT_NMEL * cap * sizeof(float));
+    if (!mel) return -1;
+    st->mel_db = mel;
+    float *on = realloc(st->on_db, (size_t)FEAT_NMEL_ONSET * cap * sizeof(float));
+    if (!on) return -1;
+    st->on_db = on;
+    double *d = realloc(st->centroid, 8 * cap * sizeof(double));
+    if (!d) return -1;
+    st->centroid = d;
+    st->rolloff = d + cap;
+    st->flatness = d + 2 * cap;
+    st->bandwidth = d + 3 * cap;
+    st->zcr = d + 4 * cap;
+    st->rms = d + 5 * cap;
+    st->env = d + 6 * cap;
+    st->tmp = d + 7 * cap;
+    st->cap = cap;
+    return 0;
+}
+
+/* Frame t of a centred, zero-padded STFT: samples [t·hop − n/2, t·hop + n/2). */
+static void load_frame(const float *x, size_t n, long start, const float *win, float *dst, int len)
+{
+    if (start >= 0 && start + len <= (long)n) {
+        for (int i = 0; i < len; i++) dst[i] = x[start + i] * win[i];
+        return;
+    }
+    for (int i = 0; i < len; i++) {
+        long j = start + i;
+        dst[i] = j >= 0 && j < (long)n ? x[j] * win[i] : 0.0f;
+    }
+}
+
+/* Σ ln p over the bins without a log per bin: multiply mantissas, add exponents. */
+static double sum_log(const float *p, int n)
+{
+    double mant = 1.0;
+    long expo = 0;
+    for (int k = 0; k < n; k++) {
+        int e;
+        mant *= frexp((double)p[k], &e);
+        expo += e;
+        if ((k & 15) == 15) { /* renormalize before the product underflows */
+            mant = frexp(mant, &e);
+            expo += e;
+        }
+    }
+    return log(mant) + (double)expo * M_LN2;
+}
+
+r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
+                                    float out[R2R_FEATURES_DIM])
+{
+    /* Quirk 1: shorter than one frame → zero-padded at the end to 2048 samples. */
+    if (n < FEAT_NFFT) {
+        if (!st->padded) {
+            st->padded = calloc(FEAT_NFFT, sizeof(float));
+            if (!st->padded) return r2r_fail(R2R_ERR_NOMEM, "features: out of memory");
+        }
+        memset(st->padded, 0, FEAT_NFFT * sizeof(float));
+        if (n) memcpy(st->padded, x, n * sizeof(float));
+        x = st->padded;
+        n = FEAT_NFFT;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return r2r_fail(R2R_ERR_INPUT, "features: input has non-finite samples");
+    const size_t T = 1 + n / FEAT_HOP;
+    if (reserve(st, T) != 0) return r2r_fail(R2R_ERR_NOMEM, "features: out of memory for %zu frames", T);
+    double f[R2R_FEATURES_DIM];
+
+    /* ---- STFT A: mel (64), onset mel (128), centroid, roll-off, flatness, bandwidth ---- */
+    float P[FEAT_NBIN], S[FEAT_NBIN];
+    for (size_t t = 0; t < T; t++) {
+        load_frame(x, n, (long)(t * FEAT_HOP) - FEAT_NFFT / 2, st->win_a, st->in_a, FEAT_NFFT);
+        fftwf_execute(st->plan_a);
+        double sum_s = 0.0, sum_fs = 0.0;
+        for (int k = 0; k < FEAT_NBIN; k++) {
+            float re = st->out_a[k][0], im = st->out_a[k][1];
+            float s = sqrtf(re * re + im * im);
+            S[k] = s;
+            P[k] = s * s;
+            sum_s += s;
+            sum_fs += st->freq[k] * s;
+        }
+        feat_melbank_apply(&st->mel64, P, st->mel_db, st->cap, t);
+        feat_melbank_apply(&st->mel128, P, st->on_db, st->cap, t);
+        /* librosa normalizes S by its L1 norm unless that is below float32 tiny
+         * (digital silence), in which case S is used as is: centroid 0. */
+        double norm = sum_s < FEAT_FLT_TINY ? 1.0 : sum_s;
+        double c = sum_fs / norm;
+        st->centroid[t] = c;
+        double var = 0.0;
+        for (int k = 0; k < FEAT_NBIN; k++) {
+            double d = st->freq[k] - c;
+            var += (S[k] / norm) * d * d;
+        }
+        st->bandwidth[t] = sqrt(var);
+        /* Roll-off: float32 running sum, first bin reaching 85 % of the total. */
+        float cum = 0.0f, total = 0.0f;
+        for (int k = 0; k < FEAT_NBIN; k++) total += S[k];
+        float thr = 0.85f * total;
+        int kr = FEAT_NBIN - 1;
+        for (int k = 0; k < FEAT_NBIN; k++) {
+            cum += S[k];
+            if (cum >= thr) {
+                kr = k;
+                break;
+            }
+        }
+        st->rolloff[t] = st->freq[kr];
+        /* Flatness on the power spectrum floored at 1e-10. */
+        double amean = 0.0;
+        for (int k = 0; k < FEAT_NBIN; k++) {
+            if (P[k] < 1e-10f) P[k] = 1e-10f;
+            amean += P[k];
+        }
+        amean /= FEAT_NBIN;
+        st->flatness[t] = exp(sum_log(P, FEAT_NBIN) / FEAT_NBIN) / amean;
+    }
+    /* Mel dB relative to the global maximum, floored 80 dB below the top. */
+    feat_power_to_db(st->mel_db, FEAT_NMEL, st->cap, T, 1);
+    for (int b = 0; b < FEAT_NMEL; b++) {
+        const float *row = st->mel_db + (size_t)b * st->cap;
+        for (size_t t = 0; t < T; t++) st->tmp[t] = row[t];
+        feat_mean_std(st->tmp, T, &f[b], &f[64 + b]);
+    }
+    feat_mean_std(st->centroid, T, &f[128], &f[129]);
+    feat_mean_std(st->rolloff, T, &f[130], &f[131]);
+    feat_mean_std(st->flatness, T, &f[132], &f[133]);
+    feat_mean_std(st->bandwidth, T, &f[134], &f[135]);
+
+    /* ---- ZCR (edge padding) and RMS (zero padding) ---- */
+    feat_zcr(x, n, T, st->zcr);
+    feat_mean_std(st->zcr, T, &f[136], &f[137]);
+    feat_rms(x, n, T, st->rms);
+    feat_mean_std(st->rms, T, &f[138], &f[139]);
+    double rmax = 0.0;
+    for (size_t t = 0; t < T; t++) rmax = fmax(rmax, st->rms[t]);
+    f[140] = rmax;
+    f[141] = feat_percentile(st->rms, T, 90.0, st->tmp);
+    float peak = 0.0f;
+    for (size_t i = 0; i < n; i++) peak = fmaxf(peak, fabsf(x[i]));
+    f[142] = peak / (f[138] + 1e-10);
+    f[143] = feat_pyloudnorm(x, n);
+
+    /* ---- Onset strength from the 128-band mel, absolute dB ---- */
+    feat_power_to_db(st->on_db, FEAT_NMEL_ONSET, st->cap, T, 0);
+    feat_onset_env(st->on_db, FEAT_NMEL_ONSET, st->cap, T, st->env);
+    feat_mean_std(st->env, T, &f[144], &f[145]);
+    /* Dynamic range: p95 − p5 of 10·log10(max(rms², 1e-10)), floored at max − 80. */
+    double dbmax = -INFINITY;
+    for (size_t t = 0; t < T; t++) {
+        double r = st->rms[t] * st->rms[t];
+        st->tmp[t] = 10.0 * log10(r > 1e-10 ? r : 1e-10);
+        dbmax = fmax(dbmax, st->tmp[t]);
+    }
+    for (size_t t = 0; t < T; t++) st->tmp[t] = fmax(st->tmp[t], dbmax - 80.0);
+    double *work = st->tmp + 0; /* percentile sorts a copy in the second half below */
+    double p95, p5;
+    {
+        double *cpy = malloc(T * sizeof(double));
+        if (!cpy) return r2r_fail(R2R_ERR_NOMEM, "features: out of memory");
+        p95 = feat_percentile(work, T, 95.0, cpy);
+        p5 = feat_percentile(work, T, 5.0, cpy);
+        /* Attack slope: p90 of the positive first differences of the envelope. */
+        size_t np = 0;
+        for (size_t t = 1; t < T; t++) {
+            double d = st->env[t] - st->env[t - 1];
+            if (d > 0) cpy[np++] = d;
+        }
+        f[147] = np ? feat_percentile(cpy, np, 90.0, work) : 0.0;
+        free(cpy);
+    }
+    f[146] = p95 - p5;
+
+    /* ---- Band ratios from the 4096-point STFT ---- */
+    feat_band_ratios(x, n, st->plan_b, st->in_b, st->out_b, st->win_b, &f[148]);
+
+    /* ---- Level-dependent coloration ---- */
+    f[154] = feat_level_slope(st->rms, st->centroid, T, st->tmp);
+
+    for (int i = 0; i < R2R_FEATURES_DIM; i++) out[i] = (float)f[i]; /* quirk 12 */
+    return R2R_OK;
+}

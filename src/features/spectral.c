@@ -1,0 +1,345 @@
+/* Helpers of the feature extractor, each mirroring one librosa/numpy/pyloudnorm call of
+ * the original (see the golden README for the conventions reproduced here). */
+#include "features/spectral.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Slaney mel scale (librosa htk=False) ---- */
+static double hz_to_mel(double f)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
+    const double logstep = log(6.4) / 27.0;
+    return f >= min_log_hz ? min_log_mel + log(f / min_log_hz) / logstep : f / f_sp;
+}
+
+static double mel_to_hz(double m)
+{
+    const double f_sp = 200.0 / 3.0, min_log_hz = 1000.0, min_log_mel = min_log_hz / f_sp;
+    const double logstep = log(6.4) / 27.0;
+    return m >= min_log_mel ? min_log_hz * exp(logstep * (m - min_log_mel)) : f_sp * m;
+}
+
+void feat_melbank_free(feat_melbank *mb)
+{
+    free(mb->start);
+    free(mb->len);
+    free(mb->w);
+    free(mb->off);
+    memset(mb, 0, sizeof *mb);
+}
+
+int feat_melbank_init(feat_melbank *mb, int bands)
+{
+    memset(mb, 0, sizeof *mb);
+    mb->bands = bands;
+    mb->start = calloc((size_t)bands, sizeof(int));
+    mb->len = calloc((size_t)bands, sizeof(int));
+    mb->off = calloc((size_t)bands, sizeof(int));
+    double *mel_f = malloc((size_t)(bands + 2) * sizeof(double));
+    float *dense = calloc((size_t)bands * FEAT_NBIN, sizeof(float));
+    if (!mb->start || !mb->len || !mb->off || !mel_f || !dense) {
+        free(mel_f);
+        free(dense);
+        feat_melbank_free(mb);
+        return -1;
+    }
+    /* librosa.filters.mel(sr, n_fft, n_mels, fmin=0, fmax=sr/2, norm='slaney'):
+     * n_mels + 2 points equally spaced in mel, triangles on the FFT bin frequencies,
+     * each scaled by 2 / (f[m+2] - f[m]); computed in double, stored as float32. */
+    const double mmin = hz_to_mel(0.0), mmax = hz_to_mel(FEAT_SR / 2.0);
+    for (int i = 0; i < bands + 2; i++) mel_f[i] = mel_to_hz(mmin + (mmax - mmin) * i / (bands + 1));
+    int total = 0;
+    for (int b = 0; b < bands; b++) {
+        double fd0 = mel_f[b + 1] - mel_f[b], fd1 = mel_f[b + 2] - mel_f[b + 1];
+        double enorm = 2.0 / (mel_f[b + 2] - mel_f[b]);
+        int first = -1, last = -1;
+        for (int k = 0; k < FEAT_NBIN; k++) {
+            double fk = (double)k * FEAT_SR / FEAT_NFFT;
+            double lower = -(mel_f[b] - fk) / fd0, upper = (mel_f[b + 2] - fk) / fd1;
+            double w = fmax(0.0, fmin(lower, upper)) * enorm;
+            dense[(size_t)b * FEAT_NBIN + k] = (float)w;
+            if (w > 0) {
+                if (first < 0) first = k;
+                last = k;
+            }
+        }
+        mb->start[b] = first < 0 ? 0 : first;
+        mb->len[b] = first < 0 ? 0 : last - first + 1;
+        mb->off[b] = total;
+        total += mb->len[b];
+    }
+    mb->w = malloc((size_t)(total ? total : 1) * sizeof(float));
+    if (!mb->w) {
+        free(mel_f);
+        free(dense);
+        feat_melbank_free(mb);
+        return -1;
+    }
+    for (int b = 0; b < bands; b++)
+        memcpy(mb->w + mb->off[b], dense + (size_t)b * FEAT_NBIN + mb->start[b],
+               (size_t)mb->len[b] * sizeof(float));
+    free(mel_f);
+    free(dense);
+    return 0;
+}
+
+void feat_melbank_apply(const feat_melbank *mb, const float *power, float *out, size_t stride,
+                        size_t t)
+{
+    for (int b = 0; b < mb->bands; b++) {
+        const float *w = mb->w + mb->off[b], *p = power + mb->start[b];
+        float acc = 0.0f;
+        for (int k = 0; k < mb->len[b]; k++) acc += w[k] * p[k];
+        out[(size_t)b * stride + t] = acc;
+    }
+}
+
+void feat_power_to_db(float *m, int rows, size_t stride, size_t T, int rel)
+{
+    double ref = 1.0;
+    if (rel) {
+        float mx = 0.0f;
+        for (int b = 0; b < rows; b++)
+            for (size_t t = 0; t < T; t++) mx = fmaxf(mx, m[(size_t)b * stride + t]);
+        ref = mx;
+    }
+    const double ref_db = 10.0 * log10(fmax(FEAT_AMIN, ref));
+    double top = -INFINITY;
+    for (int b = 0; b < rows; b++)
+        for (size_t t = 0; t < T; t++) {
+            float *v = &m[(size_t)b * stride + t];
+            double d = 10.0 * log10(fmax(FEAT_AMIN, (double)*v)) - ref_db;
+            *v = (float)d;
+            if (*v > top) top = *v;
+        }
+    const float floor_db = (float)(top - FEAT_TOP_DB);
+    for (int b = 0; b < rows; b++)
+        for (size_t t = 0; t < T; t++) {
+            float *v = &m[(size_t)b * stride + t];
+            if (*v < floor_db) *v = floor_db;
+        }
+}
+
+void feat_mean_std(const double *v, size_t n, double *mean, double *std)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += v[i];
+    double m = n ? s / (double)n : 0.0, q = 0.0;
+    for (size_t i = 0; i < n; i++) q += (v[i] - m) * (v[i] - m);
+    *mean = m;
+    *std = n ? sqrt(q / (double)n) : 0.0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double feat_percentile(const double *v, size_t n, double q, double *scratch)
+{
+    if (n == 0) return 0.0;
+    memcpy(scratch, v, n * sizeof(double));
+    qsort(scratch, n, sizeof(double), cmp_d);
+    double pos = q / 100.0 * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
+    double frac = pos - (double)lo;
+    return scratch[lo] + (scratch[hi] - scratch[lo]) * frac;
+}
+
+/* librosa zero_crossing_rate: 'edge' centre padding, |x| ≤ 1e-10 counts as +0, a
+ * crossing is a sign-bit change from the previous sample within the frame (the
+ * frame's first sample never counts), rate = count / 2048. */
+void feat_zcr(const float *x, size_t n, size_t T, double *out)
+{
+    const long half = FEAT_NFFT / 2;
+    long prev_sb = -1;
+    /* Running count over padded positions: cum[j] = crossings at positions ≤ j. */
+    size_t plen = n + FEAT_NFFT;
+    unsigned *cum = malloc(plen * sizeof(unsigned));
+    if (!cum) {
+        memset(out, 0, T * sizeof(double));
+        return;
+    }
+    unsigned c = 0;
+    for (size_t j = 0; j < plen; j++) {
+        long i = (long)j - half;
+        float v = x[i < 0 ? 0 : i >= (long)n ? (long)n - 1 : i];
+        long sb = fabsf(v) <= 1e-10f ? 0 : signbit(v) != 0;
+        if (prev_sb >= 0 && sb != prev_sb) c++;
+        prev_sb = sb;
+        cum[j] = c;
+    }
+    for (size_t t = 0; t < T; t++) {
+        size_t a = t * FEAT_HOP, b = a + FEAT_NFFT - 1; /* positions a+1..b can count */
+        out[t] = (double)(cum[b] - cum[a]) / FEAT_NFFT;
+    }
+    free(cum);
+}
+
+/* librosa rms: zero padding of 1024 each side, no window, sqrt(mean(x²)) per frame. */
+void feat_rms(const float *x, size_t n, size_t T, double *out)
+{
+    const long half = FEAT_NFFT / 2;
+    for (size_t t = 0; t < T; t++) {
+        long a = (long)(t * FEAT_HOP) - half, b = a + FEAT_NFFT;
+        if (a < 0) a = 0;
+        if (b > (long)n) b = (long)n;
+        double s = 0.0;
+        for (long i = a; i < b; i++) s += (double)x[i] * x[i];
+        out[t] = (float)sqrt(s / FEAT_NFFT); /* float32 result, as librosa returns */
+    }
+}
+
+/* pyloudnorm Meter(48000).integrated_loudness: its own RBJ high-shelf (+4 dB, 1500 Hz,
+ * Q 1/√2) then high-pass (38 Hz, Q 0.5), each in double and rounded to float32 (the
+ * original writes into a float32 copy); 400 ms blocks every 100 ms, the last one
+ * partial but divided by the full block; gates at −70 LUFS and −10 LU relative.
+ * Silence, all-gated input or input under 0.4 s → the original's −60 stand-in. */
+double feat_pyloudnorm(const float *x, size_t n)
+{
+    const double fs = FEAT_SR, block = 0.4 * fs;
+    if ((double)n < block) return -60.0;
+    float *y = malloc(n * sizeof(float));
+    if (!y) return -60.0;
+    double b[2][3], a[2][3];
+    {
+        const double G = 4.0, Q = 1.0 / sqrt(2.0), fc = 1500.0;
+        const double A = pow(10.0, G / 40.0), w0 = 2.0 * M_PI * fc / fs, al = sin(w0) / (2.0 * Q);
+        const double cw = cos(w0), sA = sqrt(A);
+        b[0][0] = A * ((A + 1) + (A - 1) * cw + 2 * sA * al);
+        b[0][1] = -2 * A * ((A - 1) + (A + 1) * cw);
+        b[0][2] = A * ((A + 1) + (A - 1) * cw - 2 * sA * al);
+        a[0][0] = (A + 1) - (A - 1) * cw + 2 * sA * al;
+        a[0][1] = 2 * ((A - 1) - (A + 1) * cw);
+        a[0][2] = (A + 1) - (A - 1) * cw - 2 * sA * al;
+    }
+    {
+        const double Q = 0.5, fc = 38.0, w0 = 2.0 * M_PI * fc / fs, al = sin(w0) / (2.0 * Q);
+        const double cw = cos(w0);
+        b[1][0] = (1 + cw) / 2;
+        b[1][1] = -(1 + cw);
+        b[1][2] = (1 + cw) / 2;
+        a[1][0] = 1 + al;
+        a[1][1] = -2 * cw;
+        a[1][2] = 1 - al;
+    }
+    memcpy(y, x, n * sizeof(float));
+    for (int s = 0; s < 2; s++) {
+        const double b0 = b[s][0] / a[s][0], b1 = b[s][1] / a[s][0], b2 = b[s][2] / a[s][0];
+        const double a1 = a[s][1] / a[s][0], a2 = a[s][2] / a[s][0];
+        double z1 = 0.0, z2 = 0.0; /* scipy lfilter: transposed direct form II */
+        for (size_t i = 0; i < n; i++) {
+            double in = y[i], o = b0 * in + z1;
+            z1 = b1 * in - a1 * o + z2;
+            z2 = b2 * in - a2 * o;
+            y[i] = (float)o;
+        }
+    }
+    const double step = 0.1 * fs;
+    const long nblocks = (long)rint(((double)n / fs - 0.4) / 0.1) + 1; /* half to even */
+    double *z = malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
+    double result = -60.0;
+    if (z && nblocks > 0) {
+        for (long j = 0; j < nblocks; j++) {
+            size_t lo = (size_t)(j * step), hi = (size_t)(j * step + block);
+            if (hi > n) hi = n;
+            double s = 0.0;
+            for (size_t i = lo; i < hi; i++) s += (double)y[i] * y[i];
+            z[j] = s / block;
+        }
+        double sum = 0.0;
+        long cnt = 0;
+        for (long j = 0; j < nblocks; j++)
+            if (-0.691 + 10.0 * log10(z[j]) >= -70.0) sum += z[j], cnt++;
+        if (cnt > 0) {
+            double gamma_r = -0.691 + 10.0 * log10(sum / cnt) - 10.0;
+            double s2 = 0.0;
+            long c2 = 0;
+            for (long j = 0; j < nblocks; j++) {
+                double l = -0.691 + 10.0 * log10(z[j]);
+                if (l > gamma_r && l > -70.0) s2 += z[j], c2++;
+            }
+            if (c2 > 0) {
+                double lufs = -0.691 + 10.0 * log10(s2 / c2);
+                if (isfinite(lufs)) result = lufs;
+            }
+        }
+    }
+    free(z);
+    free(y);
+    return result;
+}
+
+/* librosa onset_strength (lag 1, no max filter, mean over bands), 3 zeros prepended
+ * and the envelope cut back to T frames. */
+void feat_onset_env(const float *db, int rows, size_t stride, size_t T, double *env)
+{
+    for (size_t t = 0; t < T; t++) env[t] = 0.0;
+    for (size_t t = 3; t < T; t++) {
+        size_t j = t - 2; /* difference between frames j and j − 1 */
+        double s = 0.0;
+        for (int b = 0; b < rows; b++) {
+            double d = (double)db[(size_t)b * stride + j] - db[(size_t)b * stride + j - 1];
+            if (d > 0) s += d;
+        }
+        env[t] = s / rows;
+    }
+}
+
+void feat_band_ratios(const float *x, size_t n, fftwf_plan plan, float *in, fftwf_complex *out,
+                      const float *win, double ratios[6])
+{
+    static const double edges[6][2] = {{20, 150},    {150, 400},   {400, 1000},
+                                       {1000, 2500}, {2500, 6000}, {6000, 20000}};
+    double acc[FEAT_NBIN_B];
+    memset(acc, 0, sizeof acc);
+    const size_t T = 1 + n / FEAT_HOP_B;
+    for (size_t t = 0; t < T; t++) {
+        long start = (long)(t * FEAT_HOP_B) - FEAT_NFFT_B / 2;
+        for (int i = 0; i < FEAT_NFFT_B; i++) {
+            long j = start + i;
+            in[i] = j >= 0 && j < (long)n ? x[j] * win[i] : 0.0f;
+        }
+        fftwf_execute(plan);
+        for (int k = 0; k < FEAT_NBIN_B; k++) {
+            float re = out[k][0], im = out[k][1];
+            float s = sqrtf(re * re + im * im);
+            acc[k] += (double)(s * s);
+        }
+    }
+    double total = 0.0;
+    for (int k = 0; k < FEAT_NBIN_B; k++) total += acc[k];
+    for (int i = 0; i < 6; i++) {
+        double s = 0.0;
+        for (int k = 0; k < FEAT_NBIN_B; k++) {
+            double fk = (double)k * FEAT_SR / FEAT_NFFT_B;
+            if (fk >= edges[i][0] && fk < edges[i][1]) s += acc[k];
+        }
+        ratios[i] = total > 0 ? s / total : 0.0;
+    }
+}
+
+/* Slope of centroid against frame RMS over frames louder than the 10th percentile
+ * (strict), divided by their mean centroid (quirk 3: not level invariant). */
+double feat_level_slope(const double *rms, const double *centroid, size_t T, double *scratch)
+{
+    double p10 = feat_percentile(rms, T, 10.0, scratch);
+    double sx = 0, sy = 0;
+    size_t m = 0;
+    for (size_t t = 0; t < T; t++)
+        if (rms[t] > p10) sx += rms[t], sy += centroid[t], m++;
+    if (m < 10) return 0.0;
+    double mx = sx / m, my = sy / m, sxx = 0, sxy = 0;
+    for (size_t t = 0; t < T; t++)
+        if (rms[t] > p10) {
+            sxx += (rms[t] - mx) * (rms[t] - mx);
+            sxy += (rms[t] - mx) * (centroid[t] - my);
+        }
+    if (sxx <= 0) return 0.0;
+    double slope = sxy / sxx;
+    return my > 0 ? slope / my : slope;
+}

@@ -1,0 +1,52 @@
+/* Building blocks of the feature extractor: the constants of the original's librosa
+ * calls, Slaney mel filterbanks, dB conversion, statistics, and the time-domain groups. */
+#ifndef R2R_FEATURES_SPECTRAL_H
+#define R2R_FEATURES_SPECTRAL_H
+
+#include <fftw3.h>
+#include <stddef.h>
+
+#define FEAT_SR 48000
+#define FEAT_NFFT 2048      /* librosa default n_fft */
+#define FEAT_HOP 512        /* librosa default hop (n_fft / 4) */
+#define FEAT_NBIN (FEAT_NFFT / 2 + 1)
+#define FEAT_NFFT_B 4096    /* band-ratio STFT */
+#define FEAT_HOP_B 1024
+#define FEAT_NBIN_B (FEAT_NFFT_B / 2 + 1)
+#define FEAT_NMEL 64        /* the signature's mel bands */
+#define FEAT_NMEL_ONSET 128 /* onset_strength's own melspectrogram default */
+#define FEAT_TOP_DB 80.0
+#define FEAT_AMIN 1e-10
+#define FEAT_FLT_TINY 1.17549435e-38 /* np.finfo(float32).tiny */
+
+/* Sparse Slaney filterbank: band b has weights w[b][0..len) on bins start..start+len. */
+typedef struct {
+    int bands;
+    int *start, *len;
+    float *w; /* concatenated */
+    int *off; /* offset of band b in w */
+} feat_melbank;
+
+int feat_melbank_init(feat_melbank *mb, int bands);
+void feat_melbank_free(feat_melbank *mb);
+/* out[b * stride + t] = Σ_k w[b][k] · power[k]. */
+void feat_melbank_apply(const feat_melbank *mb, const float *power, float *out, size_t stride,
+                        size_t t);
+
+/* In place over rows × T (row stride `stride`): 10·log10(max(amin, M)) minus the global
+ * max's dB when `rel` (ref = np.max) else absolute (ref = 1), floored top − 80 dB. */
+void feat_power_to_db(float *m, int rows, size_t stride, size_t T, int rel);
+
+void feat_mean_std(const double *v, size_t n, double *mean, double *std);
+/* np.percentile with linear interpolation; `scratch` holds n doubles. */
+double feat_percentile(const double *v, size_t n, double q, double *scratch);
+
+void feat_zcr(const float *x, size_t n, size_t T, double *out);
+void feat_rms(const float *x, size_t n, size_t T, double *out);
+double feat_pyloudnorm(const float *x, size_t n);
+void feat_onset_env(const float *db, int rows, size_t stride, size_t T, double *env);
+void feat_band_ratios(const float *x, size_t n, fftwf_plan plan, float *in, fftwf_complex *out,
+                      const float *win, double ratios[6]);
+double feat_level_slope(const double *rms, const double *centroid, size_t T, double *scratch);
+
+#endif
