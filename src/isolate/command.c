@@ -34,21 +34,24 @@ static int split_template(const char *tpl, const char *input, const char *outdir
             else if (!strncmp(p, "{input}", 7) || !strncmp(p, "{output_dir}", 12)) {
                 const char *rep = p[1] == 'i' ? input : outdir;
                 size_t l = strlen(rep);
-                if (w + l >= sizeof word) return -1;
+                if (w + l >= sizeof word) goto bad;
                 memcpy(word + w, rep, l);
                 w += l;
                 p += p[1] == 'i' ? 7 : 12;
             } else {
-                if (w + 1 >= sizeof word) return -1;
+                if (w + 1 >= sizeof word) goto bad;
                 word[w++] = *p++;
             }
         }
-        if (quote) return -1;
+        if (quote) goto bad;
         word[w] = '\0';
         argv[argc++] = strdup(word);
     }
     argv[argc] = NULL;
     return argc;
+bad:
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    return -1;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
