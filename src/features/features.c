@@ -19,6 +19,7 @@ struct r2r_features {
     float win_a[FEAT_NFFT], win_b[FEAT_NFFT_B];
     feat_melbank mel64, mel128;
     double freq[FEAT_NBIN];
+    float freqf[FEAT_NBIN];
     /* per-frame series, capacity `cap` frames */
     size_t cap;
     float *mel_db;   /* [NMEL][cap] */
@@ -95,7 +96,10 @@ r2r_status r2r_features_create(r2r_features **out)
     /* Periodic Hann, as scipy.signal.get_window('hann', n, fftbins=True). */
     for (int i = 0; i < FEAT_NFFT; i++) st->win_a[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / FEAT_NFFT));
     for (int i = 0; i < FEAT_NFFT_B; i++) st->win_b[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / FEAT_NFFT_B));
-    for (int k = 0; k < FEAT_NBIN; k++) st->freq[k] = (double)k * FEAT_SR / FEAT_NFFT;
+    for (int k = 0; k < FEAT_NBIN; k++) {
+        st->freq[k] = (double)k * FEAT_SR / FEAT_NFFT;
+        st->freqf[k] = (float)st->freq[k];
+    }
     *out = st;
     return R2R_OK;
 }
@@ -137,21 +141,18 @@ static void load_frame(const float *x, size_t n, long start, const float *win, f
     }
 }
 
-/* Σ ln p over the bins without a log per bin: multiply mantissas, add exponents. */
+/* Σ ln p over the bins (p > 0, floored at 1e-10): a vectorizable float log summed
+ * in double per 64-bin block. */
 static double sum_log(const float *p, int n)
 {
-    double mant = 1.0;
-    long expo = 0;
-    for (int k = 0; k < n; k++) {
-        int e;
-        mant *= frexp((double)p[k], &e);
-        expo += e;
-        if ((k & 15) == 15) { /* renormalize before the product underflows */
-            mant = frexp(mant, &e);
-            expo += e;
-        }
+    double total = 0.0;
+    for (int k0 = 0; k0 < n; k0 += 64) {
+        int k1 = k0 + 64 < n ? k0 + 64 : n;
+        float acc = 0.0f;
+        for (int k = k0; k < k1; k++) acc += feat_lnf(p[k]);
+        total += acc;
     }
-    return log(mant) + (double)expo * M_LN2;
+    return total;
 }
 
 r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
@@ -179,49 +180,65 @@ r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
     for (size_t t = 0; t < T; t++) {
         load_frame(x, n, (long)(t * FEAT_HOP) - FEAT_NFFT / 2, st->win_a, st->in_a, FEAT_NFFT);
         fftwf_execute(st->plan_a);
-        double sum_s = 0.0, sum_fs = 0.0;
+        float sum_s = 0.0f, sum_fs = 0.0f, sum_ffs = 0.0f;
         for (int k = 0; k < FEAT_NBIN; k++) {
             float re = st->out_a[k][0], im = st->out_a[k][1];
             float s = sqrtf(re * re + im * im);
             S[k] = s;
             P[k] = s * s;
-            sum_s += s;
-            sum_fs += st->freq[k] * s;
+        }
+        /* Centroid and bandwidth from three moments of S (vectorizable, one pass):
+         * Σ S (f − c)² = Σ S f² − 2c Σ S f + c² Σ S. Partial sums in double per 64
+         * bins keep the float lanes accurate. */
+        double m0 = 0.0, m1 = 0.0, m2 = 0.0;
+        for (int k0 = 0; k0 < FEAT_NBIN; k0 += 64) {
+            int k1 = k0 + 64 < FEAT_NBIN ? k0 + 64 : FEAT_NBIN;
+            sum_s = sum_fs = sum_ffs = 0.0f;
+            for (int k = k0; k < k1; k++) {
+                sum_s += S[k];
+                sum_fs += st->freqf[k] * S[k];
+                sum_ffs += st->freqf[k] * st->freqf[k] * S[k];
+            }
+            m0 += sum_s, m1 += sum_fs, m2 += sum_ffs;
         }
         feat_melbank_apply(&st->mel64, P, st->mel_db, st->cap, t);
         feat_melbank_apply(&st->mel128, P, st->on_db, st->cap, t);
         /* librosa normalizes S by its L1 norm unless that is below float32 tiny
          * (digital silence), in which case S is used as is: centroid 0. */
-        double norm = sum_s < FEAT_FLT_TINY ? 1.0 : sum_s;
-        double c = sum_fs / norm;
+        double norm = m0 < FEAT_FLT_TINY ? 1.0 : m0;
+        double c = m1 / norm;
         st->centroid[t] = c;
-        double var = 0.0;
-        for (int k = 0; k < FEAT_NBIN; k++) {
-            double d = st->freq[k] - c;
-            var += (S[k] / norm) * d * d;
-        }
-        st->bandwidth[t] = sqrt(var);
-        /* Roll-off: float32 running sum, first bin reaching 85 % of the total. */
-        float cum = 0.0f, total = 0.0f;
-        for (int k = 0; k < FEAT_NBIN; k++) total += S[k];
-        float thr = 0.85f * total;
+        double var = (m2 - 2.0 * c * m1 + c * c * m0) / norm;
+        st->bandwidth[t] = var > 0 ? sqrt(var) : 0.0;
+        /* Roll-off: first bin whose running magnitude sum reaches 85 % of the total.
+         * Block sums find the block, a sequential scan the bin. */
+        float thr = 0.85f * (float)m0, cum = 0.0f;
         int kr = FEAT_NBIN - 1;
-        for (int k = 0; k < FEAT_NBIN; k++) {
-            cum += S[k];
-            if (cum >= thr) {
-                kr = k;
-                break;
+        for (int k0 = 0; k0 < FEAT_NBIN; k0 += 16) {
+            int k1 = k0 + 16 < FEAT_NBIN ? k0 + 16 : FEAT_NBIN;
+            float bs = 0.0f;
+            for (int k = k0; k < k1; k++) bs += S[k];
+            if (cum + bs < thr && k1 < FEAT_NBIN) {
+                cum += bs;
+                continue;
             }
+            for (int k = k0; k < k1; k++) {
+                cum += S[k];
+                if (cum >= thr) {
+                    kr = k;
+                    break;
+                }
+            }
+            break;
         }
         st->rolloff[t] = st->freq[kr];
         /* Flatness on the power spectrum floored at 1e-10. */
-        double amean = 0.0;
+        float amean = 0.0f;
         for (int k = 0; k < FEAT_NBIN; k++) {
-            if (P[k] < 1e-10f) P[k] = 1e-10f;
+            P[k] = P[k] < 1e-10f ? 1e-10f : P[k];
             amean += P[k];
         }
-        amean /= FEAT_NBIN;
-        st->flatness[t] = exp(sum_log(P, FEAT_NBIN) / FEAT_NBIN) / amean;
+        st->flatness[t] = exp(sum_log(P, FEAT_NBIN) / FEAT_NBIN) / ((double)amean / FEAT_NBIN);
     }
     /* Mel dB relative to the global maximum, floored 80 dB below the top. */
     feat_power_to_db(st->mel_db, FEAT_NMEL, st->cap, T, 1);

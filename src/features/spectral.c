@@ -102,17 +102,17 @@ void feat_power_to_db(float *m, int rows, size_t stride, size_t T, int rel)
     if (rel) {
         float mx = 0.0f;
         for (int b = 0; b < rows; b++)
-            for (size_t t = 0; t < T; t++) mx = fmaxf(mx, m[(size_t)b * stride + t]);
+            for (size_t t = 0; t < T; t++) mx = m[(size_t)b * stride + t] > mx ? m[(size_t)b * stride + t] : mx;
         ref = mx;
     }
-    const double ref_db = 10.0 * log10(fmax(FEAT_AMIN, ref));
-    double top = -INFINITY;
+    const float ref_db = (float)(10.0 * log10(fmax(FEAT_AMIN, ref)));
+    float top = -INFINITY;
     for (int b = 0; b < rows; b++)
         for (size_t t = 0; t < T; t++) {
             float *v = &m[(size_t)b * stride + t];
-            double d = 10.0 * log10(fmax(FEAT_AMIN, (double)*v)) - ref_db;
-            *v = (float)d;
-            if (*v > top) top = *v;
+            /* 10·log10 = (10 / ln 10) · ln, with a float32 log as numpy's */
+            *v = 4.34294482f * feat_lnf(*v > (float)FEAT_AMIN ? *v : (float)FEAT_AMIN) - ref_db;
+            top = *v > top ? *v : top;
         }
     const float floor_db = (float)(top - FEAT_TOP_DB);
     for (int b = 0; b < rows; b++)
@@ -184,14 +184,27 @@ void feat_zcr(const float *x, size_t n, size_t T, double *out)
 void feat_rms(const float *x, size_t n, size_t T, double *out)
 {
     const long half = FEAT_NFFT / 2;
+    /* Sums of squares per hop-sized segment; a frame is four of them. */
+    size_t nseg = (n + FEAT_NFFT) / FEAT_HOP + 2;
+    double *seg = calloc(nseg, sizeof(double));
+    if (!seg) {
+        memset(out, 0, T * sizeof(double));
+        return;
+    }
+    for (size_t g = 0; g < nseg; g++) { /* segment g: samples [g·hop − half, (g+1)·hop − half) */
+        long lo = (long)(g * FEAT_HOP) - half, hi = lo + FEAT_HOP;
+        if (lo < 0) lo = 0;
+        if (hi > (long)n) hi = (long)n;
+        double acc = 0.0;
+        for (long i = lo; i < hi; i++) acc += (double)x[i] * x[i];
+        seg[g] = acc;
+    }
     for (size_t t = 0; t < T; t++) {
-        long a = (long)(t * FEAT_HOP) - half, b = a + FEAT_NFFT;
-        if (a < 0) a = 0;
-        if (b > (long)n) b = (long)n;
         double s = 0.0;
-        for (long i = a; i < b; i++) s += (double)x[i] * x[i];
+        for (int q = 0; q < FEAT_NFFT / FEAT_HOP; q++) s += seg[t + q];
         out[t] = (float)sqrt(s / FEAT_NFFT); /* float32 result, as librosa returns */
     }
+    free(seg);
 }
 
 /* pyloudnorm Meter(48000).integrated_loudness: its own RBJ high-shelf (+4 dB, 1500 Hz,
@@ -227,29 +240,43 @@ double feat_pyloudnorm(const float *x, size_t n)
         a[1][1] = -2 * cw;
         a[1][2] = 1 - al;
     }
-    memcpy(y, x, n * sizeof(float));
+    /* Both stages in one pass: their recurrences are independent across samples, so
+     * the CPU overlaps them; each output is still rounded to float32 as before. */
+    double c[2][5];
     for (int s = 0; s < 2; s++) {
-        const double b0 = b[s][0] / a[s][0], b1 = b[s][1] / a[s][0], b2 = b[s][2] / a[s][0];
-        const double a1 = a[s][1] / a[s][0], a2 = a[s][2] / a[s][0];
-        double z1 = 0.0, z2 = 0.0; /* scipy lfilter: transposed direct form II */
-        for (size_t i = 0; i < n; i++) {
-            double in = y[i], o = b0 * in + z1;
-            z1 = b1 * in - a1 * o + z2;
-            z2 = b2 * in - a2 * o;
-            y[i] = (float)o;
-        }
+        c[s][0] = b[s][0] / a[s][0], c[s][1] = b[s][1] / a[s][0], c[s][2] = b[s][2] / a[s][0];
+        c[s][3] = a[s][1] / a[s][0], c[s][4] = a[s][2] / a[s][0];
+    }
+    double p1 = 0.0, p2 = 0.0, q1 = 0.0, q2 = 0.0; /* scipy lfilter: transposed DF-II */
+    for (size_t i = 0; i < n; i++) {
+        double in = x[i], o = c[0][0] * in + p1;
+        p1 = c[0][1] * in - c[0][3] * o + p2;
+        p2 = c[0][2] * in - c[0][4] * o;
+        double in2 = (float)o, o2 = c[1][0] * in2 + q1;
+        q1 = c[1][1] * in2 - c[1][3] * o2 + q2;
+        q2 = c[1][2] * in2 - c[1][4] * o2;
+        y[i] = (float)o2;
     }
     const double step = 0.1 * fs;
     const long nblocks = (long)rint(((double)n / fs - 0.4) / 0.1) + 1; /* half to even */
     double *z = malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
     double result = -60.0;
     if (z && nblocks > 0) {
-        for (long j = 0; j < nblocks; j++) {
-            size_t lo = (size_t)(j * step), hi = (size_t)(j * step + block);
-            if (hi > n) hi = n;
-            double s = 0.0;
-            for (size_t i = lo; i < hi; i++) s += (double)y[i] * y[i];
-            z[j] = s / block;
+        /* Blocks are four 0.1 s segments (the last ones cut at the signal's end). */
+        const size_t seglen = (size_t)step;
+        size_t nseg = (size_t)nblocks + 4;
+        double *sg = calloc(nseg, sizeof(double));
+        if (sg) {
+            for (size_t g = 0; g < nseg; g++) {
+                size_t lo = g * seglen, hi = lo + seglen < n ? lo + seglen : n;
+                double acc = 0.0;
+                for (size_t i = lo; i < hi; i++) acc += (double)y[i] * y[i];
+                sg[g] = acc;
+            }
+            for (long j = 0; j < nblocks; j++) z[j] = (sg[j] + sg[j + 1] + sg[j + 2] + sg[j + 3]) / block;
+            free(sg);
+        } else {
+            for (long j = 0; j < nblocks; j++) z[j] = 0.0;
         }
         double sum = 0.0;
         long cnt = 0;
@@ -307,8 +334,7 @@ void feat_band_ratios(const float *x, size_t n, fftwf_plan plan, float *in, fftw
         fftwf_execute(plan);
         for (int k = 0; k < FEAT_NBIN_B; k++) {
             float re = out[k][0], im = out[k][1];
-            float s = sqrtf(re * re + im * im);
-            acc[k] += (double)(s * s);
+            acc[k] += (double)(re * re + im * im);
         }
     }
     double total = 0.0;
