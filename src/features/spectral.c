@@ -152,32 +152,32 @@ double feat_percentile(const double *v, size_t n, double q, double *scratch)
 
 /* librosa zero_crossing_rate: 'edge' centre padding, |x| ≤ 1e-10 counts as +0, a
  * crossing is a sign-bit change from the previous sample within the frame (the
- * frame's first sample never counts), rate = count / 2048. */
+ * frame's first sample never counts), rate = count / 2048. The edge padding repeats
+ * x[0] and x[n−1], so crossings only happen between original samples: frame t counts
+ * the changes at original indices 512t−1023 .. 512t+1023. */
 void feat_zcr(const float *x, size_t n, size_t T, double *out)
 {
-    const long half = FEAT_NFFT / 2;
-    long prev_sb = -1;
-    /* Running count over padded positions: cum[j] = crossings at positions ≤ j. */
-    size_t plen = n + FEAT_NFFT;
-    unsigned *cum = malloc(plen * sizeof(unsigned));
-    if (!cum) {
+    unsigned *cum = malloc((n + 1) * sizeof(unsigned));
+    unsigned char *sb = malloc(n);
+    if (!cum || !sb) {
+        free(cum);
+        free(sb);
         memset(out, 0, T * sizeof(double));
         return;
     }
-    unsigned c = 0;
-    for (size_t j = 0; j < plen; j++) {
-        long i = (long)j - half;
-        float v = x[i < 0 ? 0 : i >= (long)n ? (long)n - 1 : i];
-        long sb = fabsf(v) <= 1e-10f ? 0 : signbit(v) != 0;
-        if (prev_sb >= 0 && sb != prev_sb) c++;
-        prev_sb = sb;
-        cum[j] = c;
-    }
+    for (size_t i = 0; i < n; i++) sb[i] = x[i] < -1e-10f; /* sign bit after the threshold */
+    cum[0] = 0; /* cum[i+1] = changes at indices 1..i */
+    cum[1] = 0;
+    for (size_t i = 1; i < n; i++) cum[i + 1] = cum[i] + (sb[i] != sb[i - 1]);
+    const long half = FEAT_NFFT / 2;
     for (size_t t = 0; t < T; t++) {
-        size_t a = t * FEAT_HOP, b = a + FEAT_NFFT - 1; /* positions a+1..b can count */
-        out[t] = (double)(cum[b] - cum[a]) / FEAT_NFFT;
+        long lo = (long)(t * FEAT_HOP) - half + 1, hi = (long)(t * FEAT_HOP) + half - 1;
+        if (lo < 1) lo = 1;
+        if (hi > (long)n - 1) hi = (long)n - 1;
+        out[t] = hi >= lo ? (double)(cum[hi + 1] - cum[lo]) / FEAT_NFFT : 0.0;
     }
     free(cum);
+    free(sb);
 }
 
 /* librosa rms: zero padding of 1024 each side, no window, sqrt(mean(x²)) per frame. */
@@ -240,22 +240,40 @@ double feat_pyloudnorm(const float *x, size_t n)
         a[1][1] = -2 * cw;
         a[1][2] = 1 - al;
     }
-    /* Both stages in one pass: their recurrences are independent across samples, so
-     * the CPU overlaps them; each output is still rounded to float32 as before. */
+    /* The K-weighting runs as LANES independent pieces of the signal so the CPU can
+     * overlap their recurrences. Each piece starts WARM samples early from zero state;
+     * by its own start the 38 Hz high-pass and the shelf have forgotten that state to
+     * far below float32 resolution (their transients decay within ~30 ms). Each output
+     * is rounded to float32 between and after the stages, as in the original. */
+    enum { LANES = 8, WARM = 9600 };
     double c[2][5];
     for (int s = 0; s < 2; s++) {
         c[s][0] = b[s][0] / a[s][0], c[s][1] = b[s][1] / a[s][0], c[s][2] = b[s][2] / a[s][0];
         c[s][3] = a[s][1] / a[s][0], c[s][4] = a[s][2] / a[s][0];
     }
-    double p1 = 0.0, p2 = 0.0, q1 = 0.0, q2 = 0.0; /* scipy lfilter: transposed DF-II */
-    for (size_t i = 0; i < n; i++) {
-        double in = x[i], o = c[0][0] * in + p1;
-        p1 = c[0][1] * in - c[0][3] * o + p2;
-        p2 = c[0][2] * in - c[0][4] * o;
-        double in2 = (float)o, o2 = c[1][0] * in2 + q1;
-        q1 = c[1][1] * in2 - c[1][3] * o2 + q2;
-        q2 = c[1][2] * in2 - c[1][4] * o2;
-        y[i] = (float)o2;
+    size_t piece = (n + LANES - 1) / LANES;
+    long start[LANES], end[LANES], pos[LANES];
+    double p1[LANES] = {0}, p2[LANES] = {0}, q1[LANES] = {0}, q2[LANES] = {0};
+    size_t steps = 0;
+    for (int k = 0; k < LANES; k++) {
+        start[k] = (long)(k * piece);
+        end[k] = (long)((k + 1) * piece < n ? (k + 1) * piece : n);
+        pos[k] = k == 0 ? 0 : start[k] - WARM < 0 ? 0 : start[k] - WARM;
+        size_t len = end[k] > pos[k] ? (size_t)(end[k] - pos[k]) : 0;
+        if (len > steps) steps = len;
+    }
+    for (size_t i = 0; i < steps; i++) {
+        for (int k = 0; k < LANES; k++) {
+            long j = pos[k] + (long)i;
+            if (j >= end[k]) continue;
+            double in = x[j], o = c[0][0] * in + p1[k];
+            p1[k] = c[0][1] * in - c[0][3] * o + p2[k];
+            p2[k] = c[0][2] * in - c[0][4] * o;
+            double in2 = (float)o, o2 = c[1][0] * in2 + q1[k];
+            q1[k] = c[1][1] * in2 - c[1][3] * o2 + q2[k];
+            q2[k] = c[1][2] * in2 - c[1][4] * o2;
+            if (j >= start[k]) y[j] = (float)o2;
+        }
     }
     const double step = 0.1 * fs;
     const long nblocks = (long)rint(((double)n / fs - 0.4) / 0.1) + 1; /* half to even */
