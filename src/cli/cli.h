@@ -27,5 +27,6 @@ int cmd_loudness(int argc, char **argv);
 int cmd_nam(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 #endif

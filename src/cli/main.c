@@ -56,6 +56,7 @@ static const struct {
     {"nam", cmd_nam, "inspect and render Neural Amp Modeler captures (info, render)"},
     {"features", cmd_features, "print the 155-dim acoustic signature of an audio file"},
     {"loudness", cmd_loudness, "print the integrated loudness (LUFS) of an audio file"},
+    {"index", cmd_index, "build or describe a capture library's acoustic index"},
     {"demo", cmd_demo, "run the embedded default end to end"},
 };
 
