@@ -11,8 +11,12 @@
 /* Electric-guitar pickup: a bridge-ish position and the resonance that the coil's
  * inductance forms with cable capacitance (typically 2.5-5 kHz, Q 1-3). */
 #define PICKUP_POS 0.18
-#define PICKUP_RES_HZ 3800.0
-#define PICKUP_RES_Q 1.6
+#define PICKUP_RES_HZ 2800.0
+#define PICKUP_RES_Q 1.4
+/* Tone pot and cable load roll the top end off further above the resonance. */
+#define PICKUP_TONE_HZ 3000.0
+/* Noise floor of the synthetic DI (linear RMS, about -96 dBFS like a good interface). */
+#define DI_NOISE_RMS 1.6e-5
 /* Release when a note is stopped: the string is damped by the hand in ~30 ms. */
 #define RELEASE_S 0.03
 
@@ -34,7 +38,7 @@ static void render_string(const r2r_pluck *p, uint64_t *rng, int sr, float *acc,
     if (start >= n || p->freq <= 0) return;
     double muted = p->muted ? 1.0 : 0.0;
     /* Loop filter: one-zero lowpass (1-S) + S z^-1; S = 0.5 damps most. */
-    double S = 0.5 - 0.42 * fmin(fmax(p->brightness, 0.0), 1.0);
+    double S = 0.5 - 0.25 * fmin(fmax(p->brightness, 0.0), 1.0);
     if (p->muted) S = 0.5;
     double period = (double)sr / p->freq;
     /* The line holds L+1 samples; the lowpass adds S samples of delay at low frequencies. */
@@ -54,19 +58,19 @@ static void render_string(const r2r_pluck *p, uint64_t *rng, int sr, float *acc,
         free(exc);
         return;
     }
-    /* Excitation: one period of noise, lowpassed more for soft picking and muting,
-     * then a comb at the pick position (the plucked point cannot hold those modes). */
+    /* Excitation: the string's shape when the pick lets go, a triangle with its apex
+     * at the pick point (its harmonics fall as 1/k² and the modes with a node there
+     * are missing), plus a little pick noise; softer picking rounds the corner. */
     double vel = fmin(fmax(p->velocity, 0.05), 1.0);
-    double a = 0.85 - 0.6 * vel + 0.1 * muted; /* one-pole pick lowpass */
-    if (a < 0.05) a = 0.05;
-    double lp = 0.0;
-    for (int i = 0; i < L; i++) {
-        lp = (1.0 - a) * uniform(rng) + a * lp;
-        exc[i] = lp;
-    }
     int pk = (int)llround(fmin(fmax(p->pick_pos, 0.03), 0.5) * L);
     if (pk < 1) pk = 1;
-    for (int i = L - 1; i >= pk; i--) exc[i] -= exc[i - pk];
+    double a = 0.75 - 0.45 * vel + 0.15 * muted; /* one-pole smoothing of the shape */
+    double lp = 0.0;
+    for (int i = 0; i < L; i++) {
+        double tri = i < pk ? (double)i / pk : (double)(L - i) / (L - pk);
+        lp = (1.0 - a) * (tri + 0.05 * uniform(rng)) + a * lp;
+        exc[i] = lp;
+    }
     double mean = 0.0;
     for (int i = 0; i < L; i++) mean += exc[i];
     mean /= L;
@@ -101,21 +105,27 @@ static void render_string(const r2r_pluck *p, uint64_t *rng, int sr, float *acc,
     free(exc);
 }
 
-/* Pickup electrics: the resonant lowpass of coil and cable, then a DC blocker. */
+/* Pickup electrics: a magnetic pickup senses string velocity (a first difference of
+ * the displacement the loop computes), then the resonant lowpass of coil and cable,
+ * the tone pot's roll-off and a DC blocker. */
 static void pickup(float *x, size_t n, int sr)
 {
     double w0 = 2.0 * M_PI * PICKUP_RES_HZ / sr, alpha = sin(w0) / (2.0 * PICKUP_RES_Q);
     double cw = cos(w0), a0 = 1.0 + alpha;
     double b0 = (1.0 - cw) / 2.0 / a0, b1 = (1.0 - cw) / a0, b2 = b0;
     double a1 = -2.0 * cw / a0, a2 = (1.0 - alpha) / a0;
-    double s1 = 0.0, s2 = 0.0, dc_x = 0.0, dc_y = 0.0;
+    double s1 = 0.0, s2 = 0.0, dc_x = 0.0, dc_y = 0.0, tone = 0.0;
+    const double kt = 1.0 - exp(-2.0 * M_PI * PICKUP_TONE_HZ / sr);
+    double prev_x = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double c = x[i];
+        double c = (x[i] - prev_x) * 8.0; /* velocity; the gain keeps levels comparable */
+        prev_x = x[i];
         double y = b0 * c + s1; /* transposed direct form II */
         s1 = b1 * c - a1 * y + s2;
         s2 = b2 * c - a2 * y;
-        double o = y - dc_x + 0.9995 * dc_y;
-        dc_x = y;
+        tone += kt * (y - tone);
+        double o = tone - dc_x + 0.9995 * dc_y;
+        dc_x = tone;
         dc_y = o;
         x[i] = (float)o;
     }
@@ -131,7 +141,9 @@ r2r_status r2r_synth_render(const r2r_pluck *notes, size_t count, uint64_t seed,
     if (!dry) return r2r_fail(R2R_ERR_NOMEM, "synth: out of memory");
     for (size_t i = 0; i < count; i++) render_string(&notes[i], &rng, sample_rate, dry, n);
     pickup(dry, n, sample_rate);
-    for (size_t i = 0; i < n; i++) out[i] += dry[i];
+    /* A real DI carries the interface's noise floor; without it the spectrum above
+     * the strings' partials would be digital silence, which no recording has. */
+    for (size_t i = 0; i < n; i++) out[i] += dry[i] + (float)(DI_NOISE_RMS * 1.7320508 * uniform(&rng));
     free(dry);
     return R2R_OK;
 }
