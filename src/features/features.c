@@ -258,11 +258,14 @@ r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
     feat_rms(x, n, T, st->rms);
     feat_mean_std(st->rms, T, &f[138], &f[139]);
     double rmax = 0.0;
-    for (size_t t = 0; t < T; t++) rmax = fmax(rmax, st->rms[t]);
+    for (size_t t = 0; t < T; t++) rmax = st->rms[t] > rmax ? st->rms[t] : rmax;
     f[140] = rmax;
     f[141] = feat_percentile(st->rms, T, 90.0, st->tmp);
     float peak = 0.0f;
-    for (size_t i = 0; i < n; i++) peak = fmaxf(peak, fabsf(x[i]));
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i] < 0 ? -x[i] : x[i];
+        peak = v > peak ? v : peak;
+    }
     f[142] = peak / (f[138] + 1e-10);
     f[143] = feat_pyloudnorm(x, n);
 
@@ -275,9 +278,9 @@ r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
     for (size_t t = 0; t < T; t++) {
         double r = st->rms[t] * st->rms[t];
         st->tmp[t] = 10.0 * log10(r > 1e-10 ? r : 1e-10);
-        dbmax = fmax(dbmax, st->tmp[t]);
+        dbmax = st->tmp[t] > dbmax ? st->tmp[t] : dbmax;
     }
-    for (size_t t = 0; t < T; t++) st->tmp[t] = fmax(st->tmp[t], dbmax - 80.0);
+    for (size_t t = 0; t < T; t++) st->tmp[t] = st->tmp[t] > dbmax - 80.0 ? st->tmp[t] : dbmax - 80.0;
     double *work = st->tmp + 0; /* percentile sorts a copy in the second half below */
     double p95, p5;
     {

@@ -132,22 +132,46 @@ void feat_mean_std(const double *v, size_t n, double *mean, double *std)
     *std = n ? sqrt(q / (double)n) : 0.0;
 }
 
-static int cmp_d(const void *a, const void *b)
+/* k-th smallest of v[0..n) by quickselect (v is reordered). */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return v[k];
+    }
+    return v[k];
 }
 
+/* np.percentile, linear interpolation between the order statistics around
+ * q/100·(n−1); `scratch` holds n doubles. */
 double feat_percentile(const double *v, size_t n, double q, double *scratch)
 {
     if (n == 0) return 0.0;
     memcpy(scratch, v, n * sizeof(double));
-    qsort(scratch, n, sizeof(double), cmp_d);
     double pos = q / 100.0 * (double)(n - 1);
     size_t lo = (size_t)floor(pos);
-    size_t hi = lo + 1 < n ? lo + 1 : lo;
-    double frac = pos - (double)lo;
-    return scratch[lo] + (scratch[hi] - scratch[lo]) * frac;
+    double a = select_kth(scratch, n, lo);
+    if (lo + 1 >= n) return a;
+    /* the next order statistic is the minimum of the part above lo */
+    double b = scratch[lo + 1];
+    for (size_t i = lo + 2; i < n; i++) b = scratch[i] < b ? scratch[i] : b;
+    return a + (b - a) * (pos - (double)lo);
 }
 
 /* librosa zero_crossing_rate: 'edge' centre padding, |x| ≤ 1e-10 counts as +0, a
