@@ -1,6 +1,7 @@
 /* Library statistics for the signature (z-score mean/std as JSON) and the query-side
  * normalization: z-score, then L2 so inner products are cosine similarities. */
 #include "r2r/features.h"
+#include "r2r/fileutil.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The original clamps std at 1e-6 to avoid dividing by zero. */
 #define STD_FLOOR 1e-6
@@ -70,24 +70,9 @@ r2r_status r2r_feature_stats_save(const char *path, const r2r_feature_stats *st)
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        free(text);
-        return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    }
-    snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fputs(text, f) >= 0;
-    if (f && fclose(f) != 0) ok = 0;
+    r2r_status s = r2r_write_text_atomic(path, text);
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        free(tmp);
-        return r2r_fail(R2R_ERR_IO, "%s: cannot write statistics", path);
-    }
-    free(tmp);
-    return R2R_OK;
+    return s;
 }
 
 void r2r_features_normalize(const float raw[R2R_FEATURES_DIM], const r2r_feature_stats *stats,

@@ -1,5 +1,6 @@
 /* The index build: scan, hash, reuse what the catalog already has, analyse the rest on
  * a worker pool (one transaction per finished entry), then write stats and FAISS files. */
+#include "r2r/fileutil.h"
 #include "r2r/index.h"
 #include "r2r/library.h"
 #include "r2r/ltas.h"
@@ -199,24 +200,6 @@ static cJSON *stats_json(const double *mean, const double *std, int dim)
     return o;
 }
 
-static r2r_status write_text_atomic(const char *path, const char *text)
-{
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fputs(text, f) >= 0;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        free(tmp);
-        return r2r_fail(R2R_ERR_IO, "%s: cannot write", path);
-    }
-    free(tmp);
-    return R2R_OK;
-}
-
 /* Writes norm.json, captures.faiss, irs.faiss and index.json (row → entry map). */
 static r2r_status finalize(const char *root, r2r_catalog *cat, const r2r_probe_set *probes)
 {
@@ -280,7 +263,7 @@ static r2r_status finalize(const char *root, r2r_catalog *cat, const r2r_probe_s
     char *text = cJSON_Print(norm);
     cJSON_Delete(norm);
     char *p = r2r_library_state_path(root, "norm.json");
-    s = text && p ? write_text_atomic(p, text) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    s = text && p ? r2r_write_text_atomic(p, text) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
     free(text);
     free(p);
     if (s != R2R_OK) goto done;
@@ -300,7 +283,7 @@ static r2r_status finalize(const char *root, r2r_catalog *cat, const r2r_probe_s
     cJSON_AddStringToObject(map, "probe_fingerprint", probes->fingerprint);
     text = cJSON_Print(map);
     p = r2r_library_state_path(root, "index.json");
-    s = text && p ? write_text_atomic(p, text) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    s = text && p ? r2r_write_text_atomic(p, text) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
     free(text);
     free(p);
 done:
