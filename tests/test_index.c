@@ -184,6 +184,14 @@ static void stop_after_two(size_t done, size_t total, const char *item, void *us
     if (done >= 2) _exit(0); /* as if the process were killed here */
 }
 
+static void stop_after_ten(size_t done, size_t total, const char *item, void *user)
+{
+    (void)total;
+    (void)item;
+    (void)user;
+    if (done >= 10) _exit(0);
+}
+
 static void test_resume_after_kill(void **state)
 {
     (void)state;
@@ -234,6 +242,117 @@ static void test_cli(void **state)
     assert_int_equal(run_cli(NULL, 0, a5), 2);
 }
 
+/* The whole dev library plus planted bad files (issue 5's must-show). */
+static void test_full_dev_library(void **state)
+{
+    (void)state;
+    char full[4200], cmd[20000], p[8400];
+    snprintf(full, sizeof full, "%s", test_tmpdir("index_full"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.r2r && mkdir -p '%s/nam_models' '%s/cab_irs'", full, full, full, full);
+    assert_int_equal(system(cmd), 0);
+    const char *srcs[3][3] = {{"data/captures", "nam_models", ".nam"},
+                              {"data/community-captures", "nam_models", ".nam"},
+                              {"data/irs", "cab_irs", ".wav"}};
+    for (int i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd, "for f in '%s'/*%s; do ln -s \"$f\" '%s/%s/'; done", shared_path(srcs[i][0]),
+                 srcs[i][2], full, srcs[i][1]);
+        assert_int_equal(system(cmd), 0);
+    }
+    /* Planted: truncated, garbage, a bad config; a text file and an empty file as IRs;
+     * a stereo IR (must work, like the 44.1 kHz eminence.wav). */
+    size_t len;
+    char *jcm = read_file(shared_path("data/captures/jcm.nam"), &len);
+    snprintf(p, sizeof p, "%s/nam_models/truncated.nam", full);
+    FILE *f = fopen(p, "wb");
+    fwrite(jcm, 1, len / 3, f);
+    fclose(f);
+    free(jcm);
+    snprintf(p, sizeof p, "%s/nam_models/garbage.nam", full);
+    f = fopen(p, "wb");
+    for (int i = 0; i < 4096; i++) fputc((i * 7919) & 0xff, f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/nam_models/bad config.nam", full);
+    f = fopen(p, "wb");
+    fputs("{\"version\":\"0.5.4\",\"architecture\":\"WaveNet\",\"config\":{\"layers\":[{\"channels\":\"x\"}]},"
+          "\"weights\":[1,2,3]}", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/cab_irs/readme.wav", full);
+    f = fopen(p, "wb");
+    fputs("this is a text file", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/cab_irs/empty.wav", full);
+    fclose(fopen(p, "wb"));
+    r2r_audio ir;
+    assert_int_equal(r2r_audio_read(shared_path("data/irs/celestion.wav"), R2R_READ_MONO, &ir), R2R_OK);
+    float *st = malloc(2 * ir.frames * sizeof(float));
+    for (size_t i = 0; i < ir.frames; i++) st[2 * i] = st[2 * i + 1] = ir.data[i];
+    snprintf(p, sizeof p, "%s/cab_irs/celestion stereo.wav", full);
+    assert_int_equal(r2r_audio_write_wav(p, st, ir.frames, 2, ir.sample_rate), R2R_OK);
+    free(st);
+    r2r_audio_free(&ir);
+
+    /* One short probe keeps this test quick, under the sanitizers too. */
+    char one[4200];
+    snprintf(one, sizeof one, "%s", test_tmpdir("index_one_probe"));
+    float *x;
+    size_t n;
+    assert_int_equal(r2r_synth_probe(R2R_PROBE_POWER_CHORD, 48000, &x, &n), R2R_OK);
+    snprintf(p, sizeof p, "%s/chord.wav", one);
+    assert_int_equal(r2r_audio_write_wav(p, x, 24000, 1, 48000), R2R_OK);
+    free(x);
+
+    /* A build "killed" after 10 entries, then resumed. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        r2r_index_options opt = {0};
+        opt.probes_dir = one;
+        opt.jobs = 1;
+        opt.progress = stop_after_ten;
+        r2r_index_build(full, &opt, NULL);
+        _exit(3);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    r2r_index_options opt = {0};
+    opt.probes_dir = one;
+    opt.jobs = 2;
+    r2r_index_report rep;
+    assert_int_equal(r2r_index_build(full, &opt, &rep), R2R_OK);
+    print_message("full library: captures %zu indexed / %zu failed, IRs %zu / %zu, %zu analysed after resume\n",
+                  rep.captures_indexed, rep.captures_failed, rep.irs_indexed, rep.irs_failed,
+                  rep.captures_rendered + rep.irs_rendered);
+    assert_int_equal(rep.captures_total, 14 + 25 + 3);
+    assert_int_equal(rep.captures_failed, 4 + 3); /* the A2 files and the planted ones */
+    assert_int_equal(rep.captures_indexed, 35);
+    assert_int_equal(rep.irs_total, 6 + 3);
+    assert_int_equal(rep.irs_failed, 2);
+    assert_int_equal(rep.irs_indexed, 7);
+    assert_int_equal(rep.captures_rendered + rep.irs_rendered, 42 + 9 - 10);
+    cJSON *o;
+    char *text;
+    assert_int_equal(r2r_index_info_json(full, &text), R2R_OK);
+    o = cJSON_Parse(text);
+    free(text);
+    cJSON *fl;
+    int reasons = 0;
+    cJSON_ArrayForEach(fl, cJSON_GetObjectItem(cJSON_GetObjectItem(o, "captures"), "failed"))
+    {
+        const char *e = cJSON_GetObjectItem(fl, "error")->valuestring;
+        const char *path = cJSON_GetObjectItem(fl, "path")->valuestring;
+        if (strstr(path, "truncated")) reasons += strstr(e, "not valid JSON") != NULL;
+        if (strstr(path, "garbage")) reasons += strstr(e, "not valid JSON") != NULL;
+        if (strstr(path, "bad config")) reasons += strstr(e, "layer array 0") != NULL;
+        if (strstr(path, "a2")) reasons += strstr(e, "unsupported") != NULL;
+    }
+    assert_int_equal(reasons, 3 + 3); /* three planted + three *a2* file names */
+    cJSON_Delete(o);
+    /* Incremental: nothing to do. */
+    assert_int_equal(r2r_index_build(full, &opt, &rep), R2R_OK);
+    assert_int_equal(rep.captures_rendered + rep.irs_rendered, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_incremental_rename_remove),
         cmocka_unit_test(test_resume_after_kill),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_full_dev_library),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

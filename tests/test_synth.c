@@ -62,7 +62,7 @@ static void test_probes(void **state)
         assert_int_equal(r2r_synth_probe((r2r_probe_kind)k, 48000, &b, &nb), R2R_OK);
         assert_int_equal(na, nb);
         assert_memory_equal(a, b, na * sizeof(float)); /* deterministic */
-        assert_true(na >= 48000 * 3);
+        assert_true(na >= 48000 + 48000 / 5);
         float peak = 0;
         for (size_t i = 0; i < na; i++) {
             assert_true(isfinite(a[i]));
@@ -71,11 +71,11 @@ static void test_probes(void **state)
         double pdb = 20 * log10(peak);
         assert_true(pdb >= -12.01 && pdb <= -5.99);
         if (k <= R2R_PROBE_HIGH_E_SUSTAIN) {
-            double p = pitch(a + 24000, 24000, 48000, 60, 1000);
+            double p = pitch(a + 12000, 24000, 48000, 60, 1000);
             print_message("%-16s pitch %.2f Hz (want %.2f)\n", r2r_synth_probe_name(k), p, f0[k]);
             assert_true(fabs(p / f0[k] - 1.0) < 0.01);
             /* A plucked string decays: the last second is much quieter than the first. */
-            assert_true(rms(a + na - 48000, 48000) < 0.5 * rms(a + 4800, 48000));
+            assert_true(rms(a + na - 12000, 12000) < 0.7 * rms(a + 4800, 12000));
         }
         free(a);
         free(b);

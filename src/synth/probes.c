@@ -25,7 +25,11 @@ static const char *const probe_names[R2R_PROBE_COUNT] = {
 /* Peak levels inside the seed's recording window (-12 to -6 dBFS): sustained single
  * notes sit lower, chords and aggressive picking higher, as with a real DI. */
 static const double probe_peak_db[R2R_PROBE_COUNT] = {-9.0, -9.0, -10.0, -6.5, -7.5, -7.0};
-static const double probe_seconds[R2R_PROBE_COUNT] = {3.5, 3.5, 3.5, 3.0, 4.0, 3.0};
+/* Lengths: the seed records 3-4 s per probe, but the index renders every probe at five
+ * gains through every capture, and ~45 s of audio per capture keeps a standard WaveNet
+ * under a second per core. 1.5 s holds the attack, the bloom and enough sustain for
+ * stable statistics; palm mutes get eight eighths. */
+static const double probe_seconds[R2R_PROBE_COUNT] = {1.5, 1.5, 1.25, 1.5, 2.0, 1.5};
 
 const char *r2r_synth_probe_name(r2r_probe_kind kind)
 {
@@ -89,7 +93,7 @@ r2r_status r2r_synth_probe(r2r_probe_kind kind, int sample_rate, float **out, si
     }
     case R2R_PROBE_PALM_MUTES:
         /* Eighth notes at 120 BPM on the low E, palm muted, slight accent on the beat. */
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < 8; i++) {
             notes[c] = note(E2, 0.05 + 0.25 * i, 0.22, i % 2 ? 0.75 : 0.95);
             notes[c].muted = 1;
             c++;
