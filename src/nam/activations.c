@@ -56,8 +56,6 @@ const char *nam_activation_name(nam_act_type t)
     return "?";
 }
 
-static inline v16 vsel(v16i m, v16 a, v16 b) { return (v16)((m & (v16i)a) | (~m & (v16i)b)); }
-static inline v16 vsplat(float f) { return (v16){f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f}; }
 
 float nam_tanhf(float x)
 {
@@ -76,11 +74,10 @@ float nam_tanhf(float x)
     return fabsf(x) < TANH_TINY ? x : p / q;
 }
 
-v16 nam_tanh_v16(v16 x) { return nam_tanh_v16_inline(x); }
+vfloat nam_tanh_vec(vfloat x) { return nam_tanh_vec_inline(x); }
 
 /* sigmoid(x) = (1 + tanh(x/2)) / 2: absolute error of a few 1e-8, vectorizable. */
 float nam_sigmoidf(float x) { return 0.5f * (1.0f + nam_tanhf(0.5f * x)); }
-v16 nam_sigmoid_v16(v16 x) { return 0.5f * (1.0f + nam_tanh_v16(0.5f * x)); }
 
 float nam_fast_tanhf(float x)
 {
@@ -89,60 +86,19 @@ float nam_fast_tanhf(float x)
             (2.44506634652299f + (2.44506634652299f + x2) * fabsf(x + 0.814642734961073f * x * ax)));
 }
 
-v16 nam_activation_v16(const nam_activation *a, v16 x)
-{
-    const v16 zero = vsplat(0.0f);
-    switch (a->type) {
-    case NAM_ACT_TANH: return nam_tanh_v16(x);
-    case NAM_ACT_FAST_TANH: {
-        v16 ax = vsel(x < 0, -x, x), x2 = x * x;
-        v16 num = x * (2.45550750702956f + 2.45550750702956f * ax +
-                       (0.893229853513558f + 0.821226666969744f * ax) * x2);
-        v16 d = x + 0.814642734961073f * x * ax;
-        d = vsel(d < 0, -d, d);
-        return num / (2.44506634652299f + (2.44506634652299f + x2) * d);
-    }
-    case NAM_ACT_HARDTANH: {
-        v16 r = vsel(x > 1.0f, vsplat(1.0f), x);
-        return vsel(r < -1.0f, vsplat(-1.0f), r);
-    }
-    case NAM_ACT_RELU: return vsel(x > 0.0f, x, zero);
-    case NAM_ACT_LEAKY_RELU:
-    case NAM_ACT_PRELU: return vsel(x > 0.0f, x, a->slope * x);
-    case NAM_ACT_SIGMOID: return nam_sigmoid_v16(x);
-    case NAM_ACT_SILU: return x * nam_sigmoid_v16(x);
-    case NAM_ACT_HARDSWISH: {
-        v16 t = x + 3.0f;
-        t = vsel(t < 0.0f, zero, t);
-        t = vsel(t > 6.0f, vsplat(6.0f), t);
-        return x * t * (1.0f / 6.0f);
-    }
-    case NAM_ACT_LEAKY_HARDTANH: {
-        v16 below = (x - a->min_val) * a->min_slope + a->min_val;
-        v16 above = (x - a->max_val) * a->max_slope + a->max_val;
-        return vsel(x < a->min_val, below, vsel(x > a->max_val, above, x));
-    }
-    case NAM_ACT_SOFTSIGN: {
-        v16 ax = vsel(x < 0, -x, x);
-        return x / (1.0f + ax);
-    }
-    }
-    return x;
-}
-
 void nam_activation_apply(const nam_activation *a, float *x, size_t n)
 {
     size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        v16 v;
+    for (; i + NAM_VLEN <= n; i += NAM_VLEN) {
+        vfloat v;
         memcpy(&v, x + i, sizeof v);
-        v = nam_activation_v16(a, v);
+        v = nam_activation_vec(a, v);
         memcpy(x + i, &v, sizeof v);
     }
     if (i < n) {
-        v16 v = vsplat(0.0f);
+        vfloat v = vsplat(0.0f);
         memcpy(&v, x + i, (n - i) * sizeof(float));
-        v = nam_activation_v16(a, v);
+        v = nam_activation_vec(a, v);
         memcpy(x + i, &v, (n - i) * sizeof(float));
     }
 }

@@ -11,10 +11,10 @@
 #define MAX_LAYERS 16
 
 typedef struct {
-    int in, H, G;  /* G: 16-lane groups covering the 4H gate rows */
-    float *wt;     /* [in + H][16 G]: the gate matrix transposed, rows padded to 16 G */
-    float *bp;     /* [16 G] bias, padded */
-    float *scale, *mul, *add; /* [16 G]: per-lane sigmoid-or-tanh selection */
+    int in, H, G;  /* G: vectors covering the 4H gate rows */
+    float *wt;     /* [in + H][VLEN G]: the gate matrix transposed, rows padded to VLEN G */
+    float *bp;     /* [VLEN G] bias, padded */
+    float *scale, *mul, *add; /* [VLEN G]: per-lane sigmoid-or-tanh selection */
     float *w;      /* [4H][in + H], row-major as in the file */
     float *b;      /* [4H] */
     float *h0, *c0; /* initial hidden and cell state from the file */
@@ -33,33 +33,33 @@ typedef struct {
 
 static inline float fast_sig(float x) { return 0.5f * (nam_fast_tanhf(0.5f * x) + 1.0f); }
 
-static inline v16 ld(const float *p)
+static inline vfloat ld(const float *p)
 {
-    v16 v;
+    vfloat v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-/* Vector step: the gate rows in 16-lane groups; one tanh evaluates all four gates
+/* Vector step: the gate rows in vector-wide groups; one tanh evaluates all four gates
  * (sigmoid(x) = 0.5 tanh(x/2) + 0.5 on the i, f, o lanes), a second one tanh(c). */
 static void cell_step_vec(lstm_cell *c, const float *x)
 {
     const int in = c->in, H = c->H, n = in + H;
     memcpy(c->xh, x, (size_t)in * sizeof(float));
     for (int g = 0; g < c->G; g++) {
-        v16 acc = ld(c->bp + 16 * g);
-        for (int j = 0; j < n; j++) acc += ld(c->wt + (size_t)j * 16 * c->G + 16 * g) * c->xh[j];
-        v16 t = nam_tanh_v16_inline(acc * ld(c->scale + 16 * g));
-        t = t * ld(c->mul + 16 * g) + ld(c->add + 16 * g);
-        memcpy(c->ifgo + 16 * g, &t, sizeof t);
+        vfloat acc = ld(c->bp + NAM_VLEN * g);
+        for (int j = 0; j < n; j++) acc += ld(c->wt + (size_t)j * NAM_VLEN * c->G + NAM_VLEN * g) * c->xh[j];
+        vfloat t = nam_tanh_vec_inline(acc * ld(c->scale + NAM_VLEN * g));
+        t = t * ld(c->mul + NAM_VLEN * g) + ld(c->add + NAM_VLEN * g);
+        memcpy(c->ifgo + NAM_VLEN * g, &t, sizeof t);
     }
     const float *i = c->ifgo, *f = i + H, *gg = f + H, *o = gg + H;
     for (int k = 0; k < H; k++) c->c[k] = f[k] * c->c[k] + i[k] * gg[k];
-    for (int k0 = 0; k0 < H; k0 += 16) {
-        v16 cv = {0};
-        int m = H - k0 < 16 ? H - k0 : 16;
+    for (int k0 = 0; k0 < H; k0 += NAM_VLEN) {
+        vfloat cv = {0};
+        int m = H - k0 < NAM_VLEN ? H - k0 : NAM_VLEN;
         memcpy(&cv, c->c + k0, (size_t)m * sizeof(float));
-        v16 th = nam_tanh_v16_inline(cv);
+        vfloat th = nam_tanh_vec_inline(cv);
         for (int k = 0; k < m; k++) c->xh[in + k0 + k] = o[k0 + k] * th[k];
     }
 }
@@ -138,7 +138,7 @@ r2r_status nam_lstm_create(const cJSON *cfg, nam_weights *w, const char *file, i
     size_t total = 0;
     for (long l = 0; l < nl; l++) {
         long i = l ? H : in;
-        long G16 = (4 * H + 15) / 16 * 16;
+        long G16 = (4 * H + NAM_VLEN - 1) / NAM_VLEN * NAM_VLEN;
         total += (size_t)(4 * H * (i + H) + 4 * H + 2 * H + (i + H) + H + G16 + (i + H) * G16 + 4 * G16);
     }
     total += (size_t)H;
@@ -165,8 +165,8 @@ r2r_status nam_lstm_create(const cJSON *cfg, nam_weights *w, const char *file, i
         c->c0 = p, p += H;
         c->xh = p, p += c->in + H;
         c->c = p, p += H;
-        c->G = (int)((4 * H + 15) / 16);
-        const int L16 = 16 * c->G;
+        c->G = (int)((4 * H + NAM_VLEN - 1) / NAM_VLEN);
+        const int L16 = NAM_VLEN * c->G;
         c->ifgo = p, p += L16;
         c->wt = p, p += (size_t)(c->in + H) * L16;
         c->bp = p, p += L16;

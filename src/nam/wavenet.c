@@ -1,5 +1,5 @@
 /* WaveNet (.nam 0.5): layer arrays of gated or plain dilated convolutions with input
- * mixin, 1x1 residual and a summed head. Frames go through in tiles of 16 so that each
+ * mixin, 1x1 residual and a summed head. Frames go through in tiles of one vector so that each
  * layer's channel math runs in vector registers; widths we meet in practice get
  * kernels with compile-time channel counts, any other width a generic kernel. */
 #include "nam/nam_internal.h"
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TILE 16
+#define TILE NAM_VLEN /* frames per kernel call: one vector */
 #define MAX_CH 64   /* widest layer we accept (real captures: up to 32) */
 #define MAX_LAYERS 64
 #define MAX_ARRAYS 8
@@ -49,15 +49,15 @@ typedef struct {
     float *mem; /* one allocation behind every buffer and weight */
 } wavenet;
 
-static inline v16 load16(const float *p)
+static inline vfloat loadv(const float *p)
 {
-    v16 v;
+    vfloat v;
     memcpy(&v, p, sizeof v);
     return v;
 }
-static inline void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+static inline void storev(float *p, vfloat v) { memcpy(p, &v, sizeof v); }
 
-/* One layer over 16 frames [t0, t0+16) of the current chunk:
+/* One layer over TILE frames [t0, t0+TILE) of the current chunk:
  *   z = conv(x) + mixin(cond); a = act(z) (gated: tanh-part × sigmoid-part);
  *   head += a; next = x + W1 a + b1.
  * With CC a compile-time constant every loop over channels unrolls into registers. */
@@ -65,39 +65,39 @@ static inline void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
 #define LAYER_TILE_BODY(CC, GATED)                                                           \
     const int C = (CC), Cz = (GATED) ? 2 * (CC) : (CC), K = A->K;                           \
     const long stride = A->stride, pos = A->pos + t0;                                        \
-    v16 z[(GATED) ? 2 * (CC) : (CC)];                                                        \
-    UNROLL for (int o = 0; o < Cz; o++) z[o] = (v16){0} + L->bc[o];                         \
+    vfloat z[(GATED) ? 2 * (CC) : (CC)];                                                        \
+    UNROLL for (int o = 0; o < Cz; o++) z[o] = (vfloat){0} + L->bc[o];                         \
     for (int k = 0; k < K; k++) {                                                            \
         const float *w = L->wc + (size_t)k * C * Cz;                                         \
         const long off = pos - (long)(K - 1 - k) * L->dilation;                              \
         UNROLL for (int i = 0; i < C; i++) {                                                 \
-            const v16 x = load16(L->buf + i * stride + off);                                 \
+            const vfloat x = loadv(L->buf + i * stride + off);                                 \
             UNROLL for (int o = 0; o < Cz; o++) z[o] += w[i * Cz + o] * x;                          \
         }                                                                                    \
     }                                                                                        \
     for (int j = 0; j < A->ccond; j++) {                                                     \
-        const v16 c = load16(cond + j * NAM_CHUNK + t0);                                     \
+        const vfloat c = loadv(cond + j * NAM_CHUNK + t0);                                     \
         UNROLL for (int o = 0; o < Cz; o++) z[o] += L->wm[j * Cz + o] * c;                          \
     }                                                                                        \
-    v16 a[CC];                                                                               \
+    vfloat a[CC];                                                                               \
     if (A->act.type == NAM_ACT_TANH)                                                         \
-        UNROLL for (int c = 0; c < C; c++) a[c] = nam_tanh_v16_inline(z[c]);                        \
+        UNROLL for (int c = 0; c < C; c++) a[c] = nam_tanh_vec_inline(z[c]);                        \
     else                                                                                     \
-        for (int c = 0; c < C; c++) a[c] = nam_activation_v16(&A->act, z[c]);                \
+        for (int c = 0; c < C; c++) a[c] = nam_activation_vec(&A->act, z[c]);                \
     if (GATED)                                                                               \
-        for (int c = 0; c < C; c++) a[c] *= nam_sigmoid_v16(z[(GATED) ? C + c : c]);         \
+        for (int c = 0; c < C; c++) a[c] *= nam_sigmoid_vec(z[(GATED) ? C + c : c]);         \
     UNROLL for (int c = 0; c < C; c++) {                                                     \
         float *h = A->head + c * NAM_CHUNK + t0;                                             \
-        store16(h, load16(h) + a[c]);                                                        \
+        storev(h, loadv(h) + a[c]);                                                        \
     }                                                                                        \
-    v16 y[CC];                                                                               \
-    UNROLL for (int o = 0; o < C; o++) y[o] = (v16){0} + L->b1[o];                                  \
+    vfloat y[CC];                                                                               \
+    UNROLL for (int o = 0; o < C; o++) y[o] = (vfloat){0} + L->b1[o];                                  \
     UNROLL for (int i = 0; i < C; i++)                                                       \
         UNROLL for (int o = 0; o < C; o++) y[o] += L->w1[i * C + o] * a[i];                         \
     UNROLL for (int o = 0; o < C; o++) {                                                     \
-        v16 r = load16(L->buf + o * stride + pos) + y[o];                                    \
-        if (next_pos >= 0) store16(next + o * stride + next_pos + t0, r);                    \
-        else store16(next + o * NAM_CHUNK + t0, r);                                          \
+        vfloat r = loadv(L->buf + o * stride + pos) + y[o];                                    \
+        if (next_pos >= 0) storev(next + o * stride + next_pos + t0, r);                    \
+        else storev(next + o * NAM_CHUNK + t0, r);                                          \
     }
 
 #define DEFINE_TILE(CC, GATED)                                                               \
@@ -128,34 +128,34 @@ static void tile_generic(const wn_array *A, const wn_layer *L, float *next, long
 {
     const int C = A->C, Cz = A->Cz, K = A->K, gated = A->gated;
     const long stride = A->stride, pos = A->pos + t0;
-    v16 z[2 * MAX_CH], a[MAX_CH], y[MAX_CH];
-    for (int o = 0; o < Cz; o++) z[o] = (v16){0} + L->bc[o];
+    vfloat z[2 * MAX_CH], a[MAX_CH], y[MAX_CH];
+    for (int o = 0; o < Cz; o++) z[o] = (vfloat){0} + L->bc[o];
     for (int k = 0; k < K; k++) {
         const float *w = L->wc + (size_t)k * C * Cz;
         const long off = pos - (long)(K - 1 - k) * L->dilation;
         for (int i = 0; i < C; i++) {
-            const v16 x = load16(L->buf + i * stride + off);
+            const vfloat x = loadv(L->buf + i * stride + off);
             for (int o = 0; o < Cz; o++) z[o] += w[i * Cz + o] * x;
         }
     }
     for (int j = 0; j < A->ccond; j++) {
-        const v16 c = load16(cond + j * NAM_CHUNK + t0);
+        const vfloat c = loadv(cond + j * NAM_CHUNK + t0);
         for (int o = 0; o < Cz; o++) z[o] += L->wm[j * Cz + o] * c;
     }
-    for (int c = 0; c < C; c++) a[c] = nam_activation_v16(&A->act, z[c]);
+    for (int c = 0; c < C; c++) a[c] = nam_activation_vec(&A->act, z[c]);
     if (gated)
-        for (int c = 0; c < C; c++) a[c] *= nam_sigmoid_v16(z[C + c]);
+        for (int c = 0; c < C; c++) a[c] *= nam_sigmoid_vec(z[C + c]);
     for (int c = 0; c < C; c++) {
         float *h = A->head + c * NAM_CHUNK + t0;
-        store16(h, load16(h) + a[c]);
+        storev(h, loadv(h) + a[c]);
     }
-    for (int o = 0; o < C; o++) y[o] = (v16){0} + L->b1[o];
+    for (int o = 0; o < C; o++) y[o] = (vfloat){0} + L->b1[o];
     for (int i = 0; i < C; i++)
         for (int o = 0; o < C; o++) y[o] += L->w1[i * C + o] * a[i];
     for (int o = 0; o < C; o++) {
-        v16 r = load16(L->buf + o * stride + pos) + y[o];
-        if (next_pos >= 0) store16(next + o * stride + next_pos + t0, r);
-        else store16(next + o * NAM_CHUNK + t0, r);
+        vfloat r = loadv(L->buf + o * stride + pos) + y[o];
+        if (next_pos >= 0) storev(next + o * stride + next_pos + t0, r);
+        else storev(next + o * NAM_CHUNK + t0, r);
     }
 }
 
