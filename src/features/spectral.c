@@ -264,41 +264,55 @@ double feat_pyloudnorm(const float *x, size_t n)
         a[1][1] = -2 * cw;
         a[1][2] = 1 - al;
     }
-    /* The K-weighting runs as LANES independent pieces of the signal so the CPU can
-     * overlap their recurrences. Each piece starts WARM samples early from zero state;
-     * by its own start the 38 Hz high-pass and the shelf have forgotten that state to
-     * far below float32 resolution (their transients decay within ~30 ms). Each output
-     * is rounded to float32 between and after the stages, as in the original. */
+    /* The K-weighting runs as LANES independent pieces of the signal, one per vector
+     * lane, so the recurrences of all pieces advance in one vector step. Each piece
+     * starts WARM samples early from zero state; by its own start the 38 Hz high-pass
+     * and the shelf have forgotten that state to far below float32 resolution (their
+     * transients decay within ~30 ms). Outputs are rounded to float32 between and after
+     * the stages, as in the original. */
     enum { LANES = 8, WARM = 9600 };
+    typedef double v8d __attribute__((vector_size(8 * LANES)));
+    typedef float v8f __attribute__((vector_size(4 * LANES)));
     double c[2][5];
     for (int s = 0; s < 2; s++) {
         c[s][0] = b[s][0] / a[s][0], c[s][1] = b[s][1] / a[s][0], c[s][2] = b[s][2] / a[s][0];
         c[s][3] = a[s][1] / a[s][0], c[s][4] = a[s][2] / a[s][0];
     }
-    size_t piece = (n + LANES - 1) / LANES;
-    long start[LANES], end[LANES], pos[LANES];
-    double p1[LANES] = {0}, p2[LANES] = {0}, q1[LANES] = {0}, q2[LANES] = {0};
-    size_t steps = 0;
-    for (int k = 0; k < LANES; k++) {
-        start[k] = (long)(k * piece);
-        end[k] = (long)((k + 1) * piece < n ? (k + 1) * piece : n);
-        pos[k] = k == 0 ? 0 : start[k] - WARM < 0 ? 0 : start[k] - WARM;
-        size_t len = end[k] > pos[k] ? (size_t)(end[k] - pos[k]) : 0;
-        if (len > steps) steps = len;
+    const size_t piece = (n + LANES - 1) / LANES, steps = piece + WARM;
+    /* Lane-interleaved input: step i, lane k = x[k·piece − WARM + i] (zeros outside). */
+    float *lanes = calloc(steps * LANES, sizeof(float));
+    if (!lanes) {
+        free(y);
+        return -60.0;
     }
-    for (size_t i = 0; i < steps; i++) {
+    for (size_t i = 0; i < steps; i++)
         for (int k = 0; k < LANES; k++) {
-            long j = pos[k] + (long)i;
-            if (j >= end[k]) continue;
-            double in = x[j], o = c[0][0] * in + p1[k];
-            p1[k] = c[0][1] * in - c[0][3] * o + p2[k];
-            p2[k] = c[0][2] * in - c[0][4] * o;
-            double in2 = (float)o, o2 = c[1][0] * in2 + q1[k];
-            q1[k] = c[1][1] * in2 - c[1][3] * o2 + q2[k];
-            q2[k] = c[1][2] * in2 - c[1][4] * o2;
-            if (j >= start[k]) y[j] = (float)o2;
+            long j = (long)(k * piece + i) - WARM;
+            if (j >= 0 && j < (long)n) lanes[i * LANES + k] = x[j];
         }
+    v8d p1 = {0}, p2 = {0}, q1 = {0}, q2 = {0};
+    for (size_t i = 0; i < steps; i++) {
+        v8f xf;
+        memcpy(&xf, lanes + i * LANES, sizeof xf);
+        v8d in = __builtin_convertvector(xf, v8d);
+        v8d o = c[0][0] * in + p1;
+        p1 = c[0][1] * in - c[0][3] * o + p2;
+        p2 = c[0][2] * in - c[0][4] * o;
+        v8d in2 = __builtin_convertvector(__builtin_convertvector(o, v8f), v8d);
+        v8d o2 = c[1][0] * in2 + q1;
+        q1 = c[1][1] * in2 - c[1][3] * o2 + q2;
+        q2 = c[1][2] * in2 - c[1][4] * o2;
+        v8f of = __builtin_convertvector(o2, v8f);
+        memcpy(lanes + i * LANES, &of, sizeof of);
     }
+    /* Lane 0 has no predecessor: its warm-up is the original's own zero state, so it
+     * starts at i = WARM exactly like the others and its samples before that are zeros. */
+    for (int k = 0; k < LANES; k++)
+        for (size_t i = WARM; i < steps; i++) {
+            size_t j = k * piece + i - WARM;
+            if (j < n) y[j] = lanes[i * LANES + k];
+        }
+    free(lanes);
     const double step = 0.1 * fs;
     const long nblocks = (long)rint(((double)n / fs - 0.4) / 0.1) + 1; /* half to even */
     double *z = malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));

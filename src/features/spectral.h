@@ -31,10 +31,11 @@ static inline float feat_lnf(float x)
     u = (u & 0x7fffffu) | 0x3f800000u;
     float m;
     memcpy(&m, &u, sizeof m);
-    if (m > 1.41421356f) { /* fold so |s| stays small */
-        m *= 0.5f;
-        e += 1;
-    }
+    /* Fold m into [0.707, 1.414) keeping |s| small; arithmetic, not a branch, so
+     * loops over this function vectorize. */
+    int big = m > 1.41421356f;
+    m *= 1.0f - 0.5f * (float)big;
+    e += big;
     float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
     float r = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
     return r + (float)e * 0.693147181f;
