@@ -361,16 +361,16 @@ double feat_pyloudnorm(const float *x, size_t n)
  * and the envelope cut back to T frames. */
 void feat_onset_env(const float *db, int rows, size_t stride, size_t T, double *env)
 {
+    /* Band by band along time (contiguous rows), accumulating into the envelope. */
     for (size_t t = 0; t < T; t++) env[t] = 0.0;
-    for (size_t t = 3; t < T; t++) {
-        size_t j = t - 2; /* difference between frames j and j − 1 */
-        double s = 0.0;
-        for (int b = 0; b < rows; b++) {
-            double d = (double)db[(size_t)b * stride + j] - db[(size_t)b * stride + j - 1];
-            if (d > 0) s += d;
+    for (int b = 0; b < rows; b++) {
+        const float *row = db + (size_t)b * stride;
+        for (size_t t = 3; t < T; t++) {
+            float d = row[t - 2] - row[t - 3]; /* frame j = t − 2 against j − 1 */
+            env[t] += d > 0.0f ? d : 0.0f;
         }
-        env[t] = s / rows;
     }
+    for (size_t t = 3; t < T; t++) env[t] /= rows;
 }
 
 void feat_band_ratios(const float *x, size_t n, fftwf_plan plan, float *in, fftwf_complex *out,
