@@ -107,13 +107,14 @@ void feat_power_to_db(float *m, int rows, size_t stride, size_t T, int rel)
     }
     const float ref_db = (float)(10.0 * log10(fmax(FEAT_AMIN, ref)));
     float top = -INFINITY;
-    for (int b = 0; b < rows; b++)
-        for (size_t t = 0; t < T; t++) {
-            float *v = &m[(size_t)b * stride + t];
-            /* 10·log10 = (10 / ln 10) · ln, with a float32 log as numpy's */
-            *v = 4.34294482f * feat_lnf(*v > (float)FEAT_AMIN ? *v : (float)FEAT_AMIN) - ref_db;
-            top = *v > top ? *v : top;
-        }
+    for (int b = 0; b < rows; b++) {
+        float *row = m + (size_t)b * stride;
+        /* 10·log10 = (10 / ln 10) · ln, with a float32 log as numpy's; this loop
+         * vectorizes, the maximum is a separate pass. */
+        for (size_t t = 0; t < T; t++)
+            row[t] = 4.34294482f * feat_lnf(row[t] > (float)FEAT_AMIN ? row[t] : (float)FEAT_AMIN) - ref_db;
+        for (size_t t = 0; t < T; t++) top = row[t] > top ? row[t] : top;
+    }
     const float floor_db = (float)(top - FEAT_TOP_DB);
     for (int b = 0; b < rows; b++)
         for (size_t t = 0; t < T; t++) {
@@ -181,27 +182,31 @@ double feat_percentile(const double *v, size_t n, double q, double *scratch)
  * the changes at original indices 512t−1023 .. 512t+1023. */
 void feat_zcr(const float *x, size_t n, size_t T, double *out)
 {
-    unsigned *cum = malloc((n + 1) * sizeof(unsigned));
-    unsigned char *sb = malloc(n);
-    if (!cum || !sb) {
-        free(cum);
-        free(sb);
+    /* seg[g] = changes at indices 512g+1 .. 512g+512; frame t covers indices
+     * 512t−1023 .. 512t+1023 = segments t−2 .. t+1 without index 512(t+2). */
+    const size_t H = FEAT_HOP, nseg = n / H + 4;
+    unsigned *seg = calloc(nseg, sizeof(unsigned));
+    if (!seg) {
         memset(out, 0, T * sizeof(double));
         return;
     }
-    for (size_t i = 0; i < n; i++) sb[i] = x[i] < -1e-10f; /* sign bit after the threshold */
-    cum[0] = 0; /* cum[i+1] = changes at indices 1..i */
-    cum[1] = 0;
-    for (size_t i = 1; i < n; i++) cum[i + 1] = cum[i] + (sb[i] != sb[i - 1]);
-    const long half = FEAT_NFFT / 2;
-    for (size_t t = 0; t < T; t++) {
-        long lo = (long)(t * FEAT_HOP) - half + 1, hi = (long)(t * FEAT_HOP) + half - 1;
-        if (lo < 1) lo = 1;
-        if (hi > (long)n - 1) hi = (long)n - 1;
-        out[t] = hi >= lo ? (double)(cum[hi + 1] - cum[lo]) / FEAT_NFFT : 0.0;
+    for (size_t g = 0; g < nseg; g++) {
+        size_t lo = g * H + 1, hi = g * H + H;
+        if (lo >= n) break;
+        if (hi > n - 1) hi = n - 1;
+        unsigned c = 0;
+        for (size_t i = lo; i <= hi; i++) c += (x[i] < -1e-10f) != (x[i - 1] < -1e-10f);
+        seg[g] = c;
     }
-    free(cum);
-    free(sb);
+    for (size_t t = 0; t < T; t++) {
+        long c = 0;
+        for (long g = (long)t - 2; g <= (long)t + 1; g++)
+            if (g >= 0 && (size_t)g < nseg) c += seg[g];
+        size_t last = (t + 2) * H;
+        if (last < n && last >= 1) c -= (x[last] < -1e-10f) != (x[last - 1] < -1e-10f);
+        out[t] = (double)c / FEAT_NFFT;
+    }
+    free(seg);
 }
 
 /* librosa rms: zero padding of 1024 each side, no window, sqrt(mean(x²)) per frame. */
@@ -285,11 +290,14 @@ double feat_pyloudnorm(const float *x, size_t n)
         free(y);
         return -60.0;
     }
-    for (size_t i = 0; i < steps; i++)
-        for (int k = 0; k < LANES; k++) {
-            long j = (long)(k * piece + i) - WARM;
-            if (j >= 0 && j < (long)n) lanes[i * LANES + k] = x[j];
+    for (int k = 0; k < LANES; k++) {
+        long first = (long)(k * piece) - WARM; /* sample at step 0 of lane k */
+        for (size_t i = first < 0 ? (size_t)(-first) : 0; i < steps; i++) {
+            long j = first + (long)i;
+            if (j >= (long)n) break;
+            lanes[i * LANES + k] = x[j];
         }
+    }
     v8d p1 = {0}, p2 = {0}, q1 = {0}, q2 = {0};
     for (size_t i = 0; i < steps; i++) {
         v8f xf;
@@ -381,16 +389,27 @@ void feat_band_ratios(const float *x, size_t n, fftwf_plan plan, float *in, fftw
     double acc[FEAT_NBIN_B];
     memset(acc, 0, sizeof acc);
     const size_t T = 1 + n / FEAT_HOP_B;
+    float part[FEAT_NBIN_B];
+    memset(part, 0, sizeof part);
     for (size_t t = 0; t < T; t++) {
         long start = (long)(t * FEAT_HOP_B) - FEAT_NFFT_B / 2;
-        for (int i = 0; i < FEAT_NFFT_B; i++) {
-            long j = start + i;
-            in[i] = j >= 0 && j < (long)n ? x[j] * win[i] : 0.0f;
+        if (start >= 0 && start + FEAT_NFFT_B <= (long)n) {
+            for (int i = 0; i < FEAT_NFFT_B; i++) in[i] = x[start + i] * win[i];
+        } else {
+            for (int i = 0; i < FEAT_NFFT_B; i++) {
+                long j = start + i;
+                in[i] = j >= 0 && j < (long)n ? x[j] * win[i] : 0.0f;
+            }
         }
         fftwf_execute(plan);
+        /* float partial sums over 16 frames, flushed into double */
         for (int k = 0; k < FEAT_NBIN_B; k++) {
             float re = out[k][0], im = out[k][1];
-            acc[k] += (double)(re * re + im * im);
+            part[k] += re * re + im * im;
+        }
+        if ((t & 15) == 15 || t + 1 == T) {
+            for (int k = 0; k < FEAT_NBIN_B; k++) acc[k] += part[k];
+            memset(part, 0, sizeof part);
         }
     }
     double total = 0.0;
