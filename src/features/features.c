@@ -19,7 +19,7 @@ struct r2r_features {
     float win_a[FEAT_NFFT], win_b[FEAT_NFFT_B];
     feat_melbank mel64, mel128;
     double freq[FEAT_NBIN];
-    float freqf[FEAT_NBIN];
+    float freqf[FEAT_NBIN], freqf2[FEAT_NBIN];
     /* per-frame series, capacity `cap` frames */
     size_t cap;
     float *mel_db;   /* [NMEL][cap] */
@@ -99,6 +99,7 @@ r2r_status r2r_features_create(r2r_features **out)
     for (int k = 0; k < FEAT_NBIN; k++) {
         st->freq[k] = (double)k * FEAT_SR / FEAT_NFFT;
         st->freqf[k] = (float)st->freq[k];
+        st->freqf2[k] = (float)(st->freq[k] * st->freq[k]);
     }
     *out = st;
     return R2R_OK;
@@ -141,20 +142,6 @@ static void load_frame(const float *x, size_t n, long start, const float *win, f
     }
 }
 
-/* Σ ln p over the bins (p > 0, floored at 1e-10): a vectorizable float log summed
- * in double per 64-bin block. */
-static double sum_log(const float *p, int n)
-{
-    double total = 0.0;
-    for (int k0 = 0; k0 < n; k0 += 64) {
-        int k1 = k0 + 64 < n ? k0 + 64 : n;
-        float acc = 0.0f;
-        for (int k = k0; k < k1; k++) acc += feat_lnf(p[k]);
-        total += acc;
-    }
-    return total;
-}
-
 r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
                                     float out[R2R_FEATURES_DIM])
 {
@@ -176,31 +163,20 @@ r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
     double f[R2R_FEATURES_DIM];
 
     /* ---- STFT A: mel (64), onset mel (128), centroid, roll-off, flatness, bandwidth ---- */
-    float P[FEAT_NBIN], S[FEAT_NBIN];
+    float P[FEAT_NBIN], S[FEAT_NBIN], L[FEAT_NBIN];
     for (size_t t = 0; t < T; t++) {
         load_frame(x, n, (long)(t * FEAT_HOP) - FEAT_NFFT / 2, st->win_a, st->in_a, FEAT_NFFT);
         fftwf_execute(st->plan_a);
-        float sum_s = 0.0f, sum_fs = 0.0f, sum_ffs = 0.0f;
         for (int k = 0; k < FEAT_NBIN; k++) {
             float re = st->out_a[k][0], im = st->out_a[k][1];
             float s = sqrtf(re * re + im * im);
             S[k] = s;
             P[k] = s * s;
         }
-        /* Centroid and bandwidth from three moments of S (vectorizable, one pass):
-         * Σ S (f − c)² = Σ S f² − 2c Σ S f + c² Σ S. Partial sums in double per 64
-         * bins keep the float lanes accurate. */
-        double m0 = 0.0, m1 = 0.0, m2 = 0.0;
-        for (int k0 = 0; k0 < FEAT_NBIN; k0 += 64) {
-            int k1 = k0 + 64 < FEAT_NBIN ? k0 + 64 : FEAT_NBIN;
-            sum_s = sum_fs = sum_ffs = 0.0f;
-            for (int k = k0; k < k1; k++) {
-                sum_s += S[k];
-                sum_fs += st->freqf[k] * S[k];
-                sum_ffs += st->freqf[k] * st->freqf[k] * S[k];
-            }
-            m0 += sum_s, m1 += sum_fs, m2 += sum_ffs;
-        }
+        /* Centroid and bandwidth from three moments of S (one vectorized pass):
+         * Σ S (f − c)² = Σ S f² − 2c Σ S f + c² Σ S. */
+        const double m0 = feat_sum(S, FEAT_NBIN), m1 = feat_dot(st->freqf, S, FEAT_NBIN),
+                     m2 = feat_dot(st->freqf2, S, FEAT_NBIN);
         feat_melbank_apply(&st->mel64, P, st->mel_db, st->cap, t);
         feat_melbank_apply(&st->mel128, P, st->on_db, st->cap, t);
         /* librosa normalizes S by its L1 norm unless that is below float32 tiny
@@ -232,13 +208,12 @@ r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
             break;
         }
         st->rolloff[t] = st->freq[kr];
-        /* Flatness on the power spectrum floored at 1e-10. */
-        float amean = 0.0f;
-        for (int k = 0; k < FEAT_NBIN; k++) {
-            P[k] = P[k] < 1e-10f ? 1e-10f : P[k];
-            amean += P[k];
-        }
-        st->flatness[t] = exp(sum_log(P, FEAT_NBIN) / FEAT_NBIN) / ((double)amean / FEAT_NBIN);
+        /* Flatness on the power spectrum floored at 1e-10: the logs are a vectorized
+         * map, both sums lane-parallel. */
+        for (int k = 0; k < FEAT_NBIN; k++) P[k] = feat_floorf(P[k], 1e-10f);
+        const double amean = feat_sum(P, FEAT_NBIN) / (double)FEAT_NBIN;
+        for (int k = 0; k < FEAT_NBIN; k++) L[k] = feat_lnf(P[k]);
+        st->flatness[t] = exp(feat_sum(L, FEAT_NBIN) / (double)FEAT_NBIN) / amean;
     }
     /* Mel dB relative to the global maximum, floored 80 dB below the top. */
     feat_power_to_db(st->mel_db, FEAT_NMEL, st->cap, T, 1);

@@ -89,38 +89,43 @@ void feat_melbank_apply(const feat_melbank *mb, const float *power, float *out, 
                         size_t t)
 {
     for (int b = 0; b < mb->bands; b++) {
-        const float *w = mb->w + mb->off[b], *p = power + mb->start[b];
-        float acc = 0.0f;
-        for (int k = 0; k < mb->len[b]; k++) acc += w[k] * p[k];
-        out[(size_t)b * stride + t] = acc;
+        out[(size_t)b * stride + t] = feat_dot(mb->w + mb->off[b], power + mb->start[b], mb->len[b]);
     }
+}
+
+/* Largest of non-negative floats via their bit patterns (vectorizes). */
+static float max_nonneg(const float *m, int rows, size_t stride, size_t T)
+{
+    unsigned best = 0;
+    for (int b = 0; b < rows; b++) {
+        const float *row = m + (size_t)b * stride;
+        for (size_t t = 0; t < T; t++) {
+            unsigned u;
+            memcpy(&u, &row[t], sizeof u);
+            best = u > best ? u : best;
+        }
+    }
+    float f;
+    memcpy(&f, &best, sizeof f);
+    return f;
 }
 
 void feat_power_to_db(float *m, int rows, size_t stride, size_t T, int rel)
 {
-    double ref = 1.0;
-    if (rel) {
-        float mx = 0.0f;
-        for (int b = 0; b < rows; b++)
-            for (size_t t = 0; t < T; t++) mx = m[(size_t)b * stride + t] > mx ? m[(size_t)b * stride + t] : mx;
-        ref = mx;
-    }
+    /* Powers are non-negative, so the top dB value is the dB of the top power. */
+    const float mx = max_nonneg(m, rows, stride, T);
+    const double ref = rel ? mx : 1.0;
     const float ref_db = (float)(10.0 * log10(fmax(FEAT_AMIN, ref)));
-    float top = -INFINITY;
+    /* 10·log10 = (10 / ln 10) · ln, with a float32 log as numpy's. */
+    const float top = 4.34294482f * feat_lnf(feat_floorf(mx, (float)FEAT_AMIN)) - ref_db;
+    const float floor_db = (float)(top - FEAT_TOP_DB);
     for (int b = 0; b < rows; b++) {
         float *row = m + (size_t)b * stride;
-        /* 10·log10 = (10 / ln 10) · ln, with a float32 log as numpy's; this loop
-         * vectorizes, the maximum is a separate pass. */
-        for (size_t t = 0; t < T; t++)
-            row[t] = 4.34294482f * feat_lnf(row[t] > (float)FEAT_AMIN ? row[t] : (float)FEAT_AMIN) - ref_db;
-        for (size_t t = 0; t < T; t++) top = row[t] > top ? row[t] : top;
-    }
-    const float floor_db = (float)(top - FEAT_TOP_DB);
-    for (int b = 0; b < rows; b++)
         for (size_t t = 0; t < T; t++) {
-            float *v = &m[(size_t)b * stride + t];
-            if (*v < floor_db) *v = floor_db;
+            float v = 4.34294482f * feat_lnf(feat_floorf(row[t], (float)FEAT_AMIN)) - ref_db;
+            row[t] = v < floor_db ? floor_db : v;
         }
+    }
 }
 
 void feat_mean_std(const double *v, size_t n, double *mean, double *std)
@@ -224,9 +229,7 @@ void feat_rms(const float *x, size_t n, size_t T, double *out)
         long lo = (long)(g * FEAT_HOP) - half, hi = lo + FEAT_HOP;
         if (lo < 0) lo = 0;
         if (hi > (long)n) hi = (long)n;
-        double acc = 0.0;
-        for (long i = lo; i < hi; i++) acc += (double)x[i] * x[i];
-        seg[g] = acc;
+        seg[g] = hi > lo ? feat_dot(x + lo, x + lo, (int)(hi - lo)) : 0.0;
     }
     for (size_t t = 0; t < T; t++) {
         double s = 0.0;
@@ -333,9 +336,7 @@ double feat_pyloudnorm(const float *x, size_t n)
         if (sg) {
             for (size_t g = 0; g < nseg; g++) {
                 size_t lo = g * seglen, hi = lo + seglen < n ? lo + seglen : n;
-                double acc = 0.0;
-                for (size_t i = lo; i < hi; i++) acc += (double)y[i] * y[i];
-                sg[g] = acc;
+                sg[g] = hi > lo ? feat_dot(y + lo, y + lo, (int)(hi - lo)) : 0.0;
             }
             for (long j = 0; j < nblocks; j++) z[j] = (sg[j] + sg[j + 1] + sg[j + 2] + sg[j + 3]) / block;
             free(sg);

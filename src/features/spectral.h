@@ -27,18 +27,70 @@ static inline float feat_lnf(float x)
 {
     unsigned u;
     memcpy(&u, &x, sizeof u);
-    int e = (int)(u >> 23) - 127;
-    u = (u & 0x7fffffu) | 0x3f800000u;
+    const unsigned mant = u & 0x7fffffu;
+    /* Fold m = 1.mant into [0.707, 1.414): above √2 (mantissa 0x3504f3) halve it and
+     * bump the exponent. Integer arithmetic only, so loops over this vectorize. */
+    const unsigned big = mant > 0x3504f3u;
+    const int e = (int)(u >> 23) - 127 + (int)big;
+    const unsigned mu = mant | (0x3f800000u - (big << 23));
     float m;
-    memcpy(&m, &u, sizeof m);
-    /* Fold m into [0.707, 1.414) keeping |s| small; arithmetic, not a branch, so
-     * loops over this function vectorize. */
-    int big = m > 1.41421356f;
-    m *= 1.0f - 0.5f * (float)big;
-    e += big;
+    memcpy(&m, &mu, sizeof m);
     float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
     float r = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
     return r + (float)e * 0.693147181f;
+}
+
+/* max(x, lo) for non-negative floats, on their bit patterns (which order like the
+ * values): vectorizes where a float compare-and-select does not. */
+static inline float feat_floorf(float x, float lo)
+{
+    unsigned a, b;
+    memcpy(&a, &x, sizeof a);
+    memcpy(&b, &lo, sizeof b);
+    a = a > b ? a : b;
+    memcpy(&x, &a, sizeof x);
+    return x;
+}
+
+/* Reductions in 16 independent lanes: a plain float `acc +=` loop must keep numpy-free
+ * strict order and so runs one add at a time; lanes change the rounding only at the
+ * 1e-7 level, far inside the goldens' tolerances. */
+typedef float feat_f16 __attribute__((vector_size(64)));
+
+static inline float feat_hsum(feat_f16 v)
+{
+    float s = 0.0f;
+    for (int i = 0; i < 16; i++) s += v[i];
+    return s;
+}
+
+static inline float feat_dot(const float *a, const float *b, int n)
+{
+    feat_f16 acc = {0};
+    int k = 0;
+    for (; k + 16 <= n; k += 16) {
+        feat_f16 x, y;
+        memcpy(&x, a + k, sizeof x);
+        memcpy(&y, b + k, sizeof y);
+        acc += x * y;
+    }
+    float s = feat_hsum(acc);
+    for (; k < n; k++) s += a[k] * b[k];
+    return s;
+}
+
+static inline float feat_sum(const float *a, int n)
+{
+    feat_f16 acc = {0};
+    int k = 0;
+    for (; k + 16 <= n; k += 16) {
+        feat_f16 x;
+        memcpy(&x, a + k, sizeof x);
+        acc += x;
+    }
+    float s = feat_hsum(acc);
+    for (; k < n; k++) s += a[k];
+    return s;
 }
 
 /* Sparse Slaney filterbank: band b has weights w[b][0..len) on bins start..start+len. */
