@@ -376,7 +376,7 @@ void feat_onset_env(const float *db, int rows, size_t stride, size_t T, double *
         const float *row = db + (size_t)b * stride;
         for (size_t t = 3; t < T; t++) {
             float d = row[t - 2] - row[t - 3]; /* frame j = t − 2 against j − 1 */
-            env[t] += d > 0.0f ? d : 0.0f;
+            env[t] += 0.5f * (d + fabsf(d)); /* max(d, 0), exactly, without a branch */
         }
     }
     for (size_t t = 3; t < T; t++) env[t] /= rows;
