@@ -32,10 +32,13 @@ typedef struct {
     double distance_db; /* RMS band-shape difference (level removed), lower is better */
 } r2r_combo;
 
+#define R2R_RETRIEVAL_NDYN 5
+
 /* Scores every combination against the reference's long-term spectrum (power per
- * band, r2r_ltas_compute) and returns the best `k` (sorted) in `out`; *n = count. */
+ * band, r2r_ltas_compute) and, when `ref_feat` (its 155 raw features) is given, its
+ * dynamics; returns the best `k` (sorted) in `out`; *n = count. */
 r2r_status r2r_retrieval_rank(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
-                              r2r_combo *out, size_t k, size_t *n);
+                              const float *ref_feat, r2r_combo *out, size_t k, size_t *n);
 
 #ifdef __cplusplus
 }
