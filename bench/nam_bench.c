@@ -13,14 +13,23 @@
 
 typedef struct {
     const char *file;
+    double slim; /* SlimmableContainer size (< 0: default, the full-size submodel) */
+    int flags;
     double nam_core[2];     /* NAM core -O3 -march=native, exact tanh: block 64, 512 */
     double neural_audio[2]; /* NeuralAudio (fast tanh): block 64, 512 */
 } model;
 
 static const model models[] = {
-    {"5153.nam", {21.6, 22.7}, {24.1, 24.2}},
-    {"dumble.nam", {31.5, 35.1}, {56.9, 59.3}},
-    {"example_lstm.nam", {155.8, 154.8}, {341, 332}},
+    {"5153.nam", -1, 0, {21.6, 22.7}, {24.1, 24.2}},
+    {"dumble.nam", -1, 0, {31.5, 35.1}, {56.9, 59.3}},
+    {"example_lstm.nam", -1, 0, {155.8, 154.8}, {341, 332}},
+    /* A2 (.nam 0.7): 8-channel default submodel and the 3-channel one (--slim 0.25);
+     * NAM core runs them through its hand-written A2 fast path. */
+    {"mesa_rectifier_a2.nam", -1, 0, {14.9, 14.8}, {14.9, 14.2}},
+    {"mesa_rectifier_a2.nam", 0.25, 0, {139, 160}, {165, 170}},
+    /* The same two through the operation-by-operation path (FiLM models take it). */
+    {"mesa_rectifier_a2.nam", -1, R2R_NAM_BLOCK_MODE, {14.9, 14.8}, {14.9, 14.2}},
+    {"mesa_rectifier_a2.nam", 0.25, R2R_NAM_BLOCK_MODE, {139, 160}, {165, 170}},
 };
 
 int main(int argc, char **argv)
@@ -35,15 +44,20 @@ int main(int argc, char **argv)
     float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
     for (size_t i = 0; i < n; i++) x[i] = di.data[i % di.frames];
     printf("NAM engine, single thread, %.0f s of audio per run, median of %d runs\n", seconds, RUNS);
-    printf("%-18s %6s %10s %14s %16s %8s\n", "model", "block", "RTF", "NAM core RTF", "NeuralAudio RTF", "vs core");
+    printf("%-30s %6s %10s %14s %16s %8s\n", "model", "block", "RTF", "NAM core RTF", "NeuralAudio RTF", "vs core");
     for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
         char rel[256];
         snprintf(rel, sizeof rel, "data/captures/%s", models[m].file);
         r2r_nam *nam;
-        if (r2r_nam_load(bench_shared(rel), 0, &nam) != R2R_OK) {
+        if (r2r_nam_load(bench_shared(rel), models[m].flags, &nam) != R2R_OK) {
             fprintf(stderr, "nam_bench: %s\n", r2r_last_error());
             return 1;
         }
+        char label[64];
+        snprintf(label, sizeof label, "%.22s%s%s", models[m].file,
+                 models[m].slim >= 0 ? " slim.25" : (strstr(models[m].file, "a2") ? " default" : ""),
+                 models[m].flags & R2R_NAM_BLOCK_MODE ? " blk" : "");
+        if (models[m].slim >= 0) r2r_nam_set_slimmable_size(nam, models[m].slim);
         const size_t blocks[2] = {64, 512};
         for (int b = 0; b < 2; b++) {
             double rtf[RUNS];
@@ -57,7 +71,7 @@ int main(int argc, char **argv)
                 rtf[r] = seconds / (bench_now() - t0);
             }
             double med = bench_median(rtf, RUNS);
-            printf("%-18s %6zu %9.1fx %13.1fx %15.1fx %7.2fx\n", models[m].file, blocks[b], med,
+            printf("%-30s %6zu %9.1fx %13.1fx %15.1fx %7.2fx\n", label, blocks[b], med,
                    models[m].nam_core[b], models[m].neural_audio[b], med / models[m].nam_core[b]);
         }
         r2r_nam_free(nam);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "r2r/audio.h"
+#include "r2r/catalog.h"
 #include "r2r/index.h"
 #include "r2r/synth.h"
 #include "r2r/vindex.h"
@@ -104,14 +105,14 @@ static void test_build_and_failures(void **state)
 
     r2r_index_report rep = build();
     assert_int_equal(rep.captures_total, 5);
-    assert_int_equal(rep.captures_failed, 2);
-    assert_int_equal(rep.captures_indexed, 3);
+    assert_int_equal(rep.captures_failed, 1); /* the corrupt file; the A2 container indexes */
+    assert_int_equal(rep.captures_indexed, 4);
     assert_int_equal(rep.irs_indexed, 2);
     assert_int_equal(rep.irs_failed, 1);
 
     cJSON *o = info();
-    assert_int_equal(count(o, "captures", "indexed"), 3);
-    assert_int_equal(count(o, "captures", "failed"), 2);
+    assert_int_equal(count(o, "captures", "indexed"), 4);
+    assert_int_equal(count(o, "captures", "failed"), 1);
     assert_int_equal(count(o, "irs", "indexed"), 2);
     cJSON *f;
     int saw_corrupt = 0;
@@ -133,7 +134,7 @@ static void test_build_and_failures(void **state)
     snprintf(p, sizeof p, "%s/.r2r/captures.faiss", lib);
     assert_int_equal(r2r_vindex_info(p, &n, &dim), R2R_OK);
     assert_int_equal(dim, 155);
-    assert_int_equal(n, 3 * 5);
+    assert_int_equal(n, 4 * 5);
     snprintf(p, sizeof p, "%s/.r2r/irs.faiss", lib);
     assert_int_equal(r2r_vindex_info(p, &n, &dim), R2R_OK);
     assert_int_equal(n, 2);
@@ -141,7 +142,7 @@ static void test_build_and_failures(void **state)
     char cmd[9000];
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 -c \"import faiss,sys; i=faiss.read_index(sys.argv[1]); "
-             "assert i.ntotal==15 and i.d==155\" '%s/.r2r/captures.faiss' 2>/dev/null",
+             "assert i.ntotal==20 and i.d==155\" '%s/.r2r/captures.faiss' 2>/dev/null",
              lib);
     if (system("/usr/bin/python3 -c 'import faiss' 2>/dev/null") == 0)
         assert_int_equal(system(cmd), 0);
@@ -155,7 +156,7 @@ static void test_incremental_rename_remove(void **state)
     r2r_index_report rep = build();
     assert_int_equal(rep.captures_rendered, 0); /* nothing new */
     assert_int_equal(rep.irs_rendered, 0);
-    assert_int_equal(rep.captures_indexed, 3);
+    assert_int_equal(rep.captures_indexed, 4);
 
     char a[8192], b[8192];
     snprintf(a, sizeof a, "%s/nam_models/tiny.nam", lib);
@@ -165,14 +166,14 @@ static void test_incremental_rename_remove(void **state)
     assert_int_equal(rep.captures_rendered, 0); /* a rename is not a change */
     assert_int_equal(rep.removed, 1);           /* the old path's row */
     cJSON *o = info();
-    assert_int_equal(count(o, "captures", "indexed"), 3);
+    assert_int_equal(count(o, "captures", "indexed"), 4);
     cJSON_Delete(o);
 
     assert_int_equal(unlink(b), 0);
     rep = build();
     assert_int_equal(rep.removed, 1);
     o = info();
-    assert_int_equal(count(o, "captures", "indexed"), 2);
+    assert_int_equal(count(o, "captures", "indexed"), 3);
     cJSON_Delete(o);
 }
 
@@ -217,7 +218,7 @@ static void test_resume_after_kill(void **state)
     r2r_index_report rep = build();
     /* 4 new entries; 2 were finished before the "kill". */
     assert_int_equal(rep.captures_rendered + rep.irs_rendered, 2);
-    assert_int_equal(rep.captures_indexed, 4);
+    assert_int_equal(rep.captures_indexed, 5);
     assert_int_equal(rep.irs_indexed, 4);
 }
 
@@ -229,11 +230,11 @@ static void test_cli(void **state)
     assert_int_equal(run_cli(out, sizeof out, a1), 0);
     cJSON *o = cJSON_Parse(out);
     assert_non_null(o);
-    assert_int_equal(count(o, "captures", "indexed"), 4);
+    assert_int_equal(count(o, "captures", "indexed"), 5);
     cJSON_Delete(o);
     const char *a2[] = {"index", "build", lib, "--probes", probes, "--jobs", "2", NULL};
     assert_int_equal(run_cli(out, sizeof out, a2), 0);
-    assert_non_null(strstr(out, "captures: 4 indexed"));
+    assert_non_null(strstr(out, "captures: 5 indexed"));
     const char *a3[] = {"index", "build", NULL};
     assert_int_equal(run_cli(NULL, 0, a3), 2);
     const char *a4[] = {"index", "info", "/nonexistent/lib", NULL};
@@ -324,8 +325,8 @@ static void test_full_dev_library(void **state)
                   rep.captures_indexed, rep.captures_failed, rep.irs_indexed, rep.irs_failed,
                   rep.captures_rendered + rep.irs_rendered);
     assert_int_equal(rep.captures_total, 14 + 25 + 3);
-    assert_int_equal(rep.captures_failed, 4 + 3); /* the A2 files and the planted ones */
-    assert_int_equal(rep.captures_indexed, 35);
+    assert_int_equal(rep.captures_failed, 3); /* the planted ones */
+    assert_int_equal(rep.captures_indexed, 39); /* A2 (0.6/0.7) files included */
     assert_int_equal(rep.irs_total, 6 + 3);
     assert_int_equal(rep.irs_failed, 2);
     assert_int_equal(rep.irs_indexed, 7);
@@ -344,9 +345,26 @@ static void test_full_dev_library(void **state)
         if (strstr(path, "truncated")) reasons += strstr(e, "not valid JSON") != NULL;
         if (strstr(path, "garbage")) reasons += strstr(e, "not valid JSON") != NULL;
         if (strstr(path, "bad config")) reasons += strstr(e, "layer array 0") != NULL;
-        if (strstr(path, "a2")) reasons += strstr(e, "unsupported") != NULL;
     }
-    assert_int_equal(reasons, 3 + 3); /* three planted + three *a2* file names */
+    assert_int_equal(reasons, 3);
+    /* The A2 files are indexed like any capture. */
+    char dbp[8300];
+    snprintf(dbp, sizeof dbp, "%s/.r2r/catalog.sqlite", full);
+    r2r_catalog *cat;
+    assert_int_equal(r2r_catalog_open(dbp, &cat), R2R_OK);
+    r2r_entry *list;
+    size_t nl;
+    assert_int_equal(r2r_catalog_list(cat, R2R_ENTRY_CAPTURE, 0, &list, &nl), R2R_OK);
+    int a2 = 0, containers = 0;
+    for (size_t i = 0; i < nl; i++) {
+        if (list[i].status != R2R_STATUS_INDEXED) continue;
+        a2 += strstr(list[i].path, "a2") || strstr(list[i].path, "A2");
+        containers += list[i].architecture && !strcmp(list[i].architecture, "SlimmableContainer");
+    }
+    r2r_entry_list_free(list, nl);
+    r2r_catalog_close(cat);
+    assert_int_equal(a2, 4); /* three SlimmableContainers + the 0.6 feature test */
+    assert_int_equal(containers, 3);
     cJSON_Delete(o);
     /* Incremental: nothing to do. */
     assert_int_equal(r2r_index_build(full, &opt, &rep), R2R_OK);

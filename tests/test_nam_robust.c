@@ -73,7 +73,8 @@ static void test_truncated_and_mutated(void **state)
 {
     (void)state;
     const char *files[] = {"data/captures/example_wavenet.nam", "data/captures/example_lstm.nam",
-                           "data/captures/dumble.nam", "data/captures/example_wavenet_a2_max.nam"};
+                           "data/captures/dumble.nam", "data/captures/example_wavenet_a2_max.nam",
+                           "data/captures/mesa_rectifier_a2.nam"};
     srand(1234);
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         size_t len;
@@ -151,10 +152,12 @@ static void test_json_damage(void **state)
          R2R_ERR_INPUT);
     CASE("bad-activation", cJSON_ReplaceItemInObject(l0, "activation", cJSON_CreateString("Wobble")),
          R2R_ERR_UNSUPPORTED);
-    CASE("version-0.7", cJSON_ReplaceItemInObject(root, "version", cJSON_CreateString("0.7.0")),
+    CASE("version-0.7", cJSON_ReplaceItemInObject(root, "version", cJSON_CreateString("0.7.0")), R2R_OK);
+    CASE("version-0.8", cJSON_ReplaceItemInObject(root, "version", cJSON_CreateString("0.8.0")),
          R2R_ERR_UNSUPPORTED);
     CASE("version-garbage", cJSON_ReplaceItemInObject(root, "version", cJSON_CreateString("five")), R2R_ERR_INPUT);
-    CASE("a2-option", cJSON_AddNumberToObject(l0, "bottleneck", 2), R2R_ERR_UNSUPPORTED);
+    /* An A2 option on a 0.5 file moves it to the A2 engine, whose weight count differs. */
+    CASE("a2-option", cJSON_AddNumberToObject(l0, "bottleneck", 2), R2R_ERR_INPUT);
     CASE("config-array", cJSON_ReplaceItemInObject(root, "config", cJSON_CreateArray()), R2R_ERR_INPUT);
     CASE("bad-sample-rate", cJSON_ReplaceItemInObject(root, "sample_rate", cJSON_CreateNumber(-5)), R2R_ERR_INPUT);
     CASE("no-sample-rate", cJSON_DeleteItemFromObject(root, "sample_rate"), R2R_OK);
@@ -163,6 +166,172 @@ static void test_json_damage(void **state)
     try_load("[]", 2, "array.nam");
     try_load("{\"version\":\"0.5.4\",\"architecture\":\"LSTM\",\"config\":{\"num_layers\":1,\"input_size\":1,"
              "\"hidden_size\":100000},\"weights\":[]}", 112, "lstm-huge.nam");
+}
+
+static cJSON *film_of(cJSON *l0, const char *key) { return cJSON_GetObjectItem(l0, key); }
+
+/* A post-stack head (2 convolutions, kernels 3 and 1: 1→2→1 channels) and `extra`
+ * weights for it, inserted before the final head-scale weight. */
+static void add_post_head(cJSON *root, int extra)
+{
+    cJSON *cfg = cJSON_GetObjectItem(root, "config");
+    cJSON_DeleteItemFromObject(cfg, "head");
+    cJSON_AddItemToObject(cfg, "head", cJSON_Parse("{\"channels\":2,\"out_channels\":1,\"kernel_sizes\":[3,1],"
+                                                   "\"activation\":\"ReLU\"}"));
+    cJSON *w = cJSON_GetObjectItem(root, "weights");
+    cJSON *last = cJSON_DetachItemFromArray(w, cJSON_GetArraySize(w) - 1);
+    for (int i = 0; i < extra; i++) cJSON_AddItemToArray(w, cJSON_CreateNumber(0.1));
+    cJSON_AddItemToArray(w, last);
+}
+
+/* The 0.6 fields on the "A2 max" feature test and the 0.7 container: missing, wrong type,
+ * inconsistent sizes → a clear error naming the file; never a crash or a render. */
+static void test_a2_damage(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_file(shared_path("data/captures/example_wavenet_a2_max.nam"), &len);
+    assert_non_null(text);
+    cJSON *root;
+#define A2CASE(desc, code, want)                                                                  \
+    do {                                                                                          \
+        root = cJSON_Parse(text);                                                                 \
+        cJSON *cfg = cJSON_GetObjectItem(root, "config");                                         \
+        cJSON *l0 = cJSON_GetArrayItem(cJSON_GetObjectItem(cfg, "layers"), 0);                   \
+        cJSON *cd = cJSON_GetObjectItem(cfg, "condition_dsp");                                    \
+        cJSON *cl1 = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cd, "config"), "layers"), 1); \
+        (void)cfg, (void)l0, (void)cd, (void)cl1;                                                 \
+        code;                                                                                     \
+        char *out = cJSON_PrintUnformatted(root);                                                 \
+        r2r_nam *m = NULL;                                                                        \
+        r2r_status s = r2r_nam_load_json(out, strlen(out), desc, 0, &m);                          \
+        if (s != (want)) fail_msg("%s: status %d (%s)", desc, s, r2r_last_error());               \
+        if (s == R2R_OK) r2r_nam_free(m);                                                         \
+        else {                                                                                    \
+            assert_non_null(strstr(r2r_last_error(), desc));                                      \
+            print_message("%-26s -> %s\n", desc, r2r_last_error());                               \
+        }                                                                                         \
+        free(out);                                                                                \
+        cJSON_Delete(root);                                                                       \
+    } while (0)
+    A2CASE("a2-untouched", (void)0, R2R_OK);
+    A2CASE("no-bottleneck", cJSON_DeleteItemFromObject(l0, "bottleneck"), R2R_OK); /* defaults to channels = 4 */
+    A2CASE("bottleneck-3", cJSON_ReplaceItemInObject(l0, "bottleneck", cJSON_CreateNumber(3)), R2R_ERR_INPUT);
+    A2CASE("bottleneck-string", cJSON_ReplaceItemInObject(l0, "bottleneck", cJSON_CreateString("4")),
+           R2R_ERR_INPUT);
+    A2CASE("kernel-both", cJSON_AddItemToObject(l0, "kernel_sizes", cJSON_CreateIntArray((int[]){4, 4}, 2)),
+           R2R_ERR_INPUT);
+    A2CASE("kernel-sizes-short",
+           (cJSON_DeleteItemFromObject(l0, "kernel_size"),
+            cJSON_AddItemToObject(l0, "kernel_sizes", cJSON_CreateIntArray((int[]){4}, 1))),
+           R2R_ERR_INPUT);
+    A2CASE("kernel-sizes-ok",
+           (cJSON_DeleteItemFromObject(l0, "kernel_size"),
+            cJSON_AddItemToObject(l0, "kernel_sizes", cJSON_CreateIntArray((int[]){4, 4}, 2))),
+           R2R_OK);
+    A2CASE("no-kernel", cJSON_DeleteItemFromObject(l0, "kernel_size"), R2R_ERR_INPUT);
+    A2CASE("gating-unknown", cJSON_ReplaceItemInObject(l0, "gating_mode", cJSON_CreateString("fancy")),
+           R2R_ERR_INPUT);
+    A2CASE("gating-list-short", cJSON_ReplaceItemInObject(cl1, "gating_mode", cJSON_CreateStringArray((const char *[]){"gated"}, 1)),
+           R2R_ERR_INPUT);
+    A2CASE("gating-number", cJSON_ReplaceItemInObject(l0, "gating_mode", cJSON_CreateNumber(1)), R2R_ERR_INPUT);
+    A2CASE("secondary-bad", cJSON_ReplaceItemInObject(cl1, "secondary_activation", cJSON_CreateString("Wobble")),
+           R2R_ERR_UNSUPPORTED);
+    A2CASE("activation-list-short",
+           cJSON_DeleteItemFromArray(cJSON_GetObjectItem(cl1, "activation"), 0), R2R_ERR_INPUT);
+    A2CASE("prelu-slopes-count",
+           cJSON_AddItemToArray(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cl1, "activation"), 0),
+                                                    "negative_slopes"),
+                                cJSON_CreateNumber(0.1)),
+           R2R_ERR_INPUT);
+    A2CASE("prelu-slope-string",
+           cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cl1, "activation"), 0),
+                                                        "negative_slopes"),
+                                    0, cJSON_CreateString("x")),
+           R2R_ERR_INPUT);
+    A2CASE("groups-not-dividing", cJSON_ReplaceItemInObject(l0, "groups_input_mixin", cJSON_CreateNumber(3)),
+           R2R_ERR_INPUT);
+    A2CASE("groups-zero", cJSON_ReplaceItemInObject(l0, "groups_input", cJSON_CreateNumber(0)), R2R_ERR_INPUT);
+    A2CASE("film-number", cJSON_ReplaceItemInObject(l0, "conv_pre_film", cJSON_CreateNumber(1)), R2R_ERR_INPUT);
+    A2CASE("film-groups-string",
+           cJSON_ReplaceItemInObject(film_of(l0, "conv_post_film"), "groups", cJSON_CreateString("4")),
+           R2R_ERR_INPUT);
+    A2CASE("film-shift-number",
+           cJSON_ReplaceItemInObject(film_of(l0, "conv_post_film"), "shift", cJSON_CreateNumber(1)), R2R_ERR_INPUT);
+    A2CASE("film-off", cJSON_ReplaceItemInObject(l0, "conv_pre_film", cJSON_CreateFalse()), R2R_ERR_INPUT);
+    A2CASE("head1x1-no-out", cJSON_DeleteItemFromObject(film_of(l0, "head1x1"), "out_channels"), R2R_ERR_INPUT);
+    A2CASE("head1x1-post-film-alone",
+           cJSON_ReplaceItemInObject(film_of(l0, "head1x1"), "active", cJSON_CreateFalse()), R2R_ERR_INPUT);
+    A2CASE("layer1x1-off-bottleneck",
+           (cJSON_ReplaceItemInObject(film_of(cl1, "layer1x1"), "active", cJSON_CreateFalse()),
+            cJSON_ReplaceItemInObject(film_of(cl1, "layer1x1_post_film"), "active", cJSON_CreateFalse())),
+           R2R_ERR_INPUT);
+    A2CASE("condition-size-wrong", cJSON_ReplaceItemInObject(l0, "condition_size", cJSON_CreateNumber(7)),
+           R2R_ERR_INPUT);
+    A2CASE("condition-dsp-short", cJSON_DeleteItemFromArray(cJSON_GetObjectItem(cd, "weights"), 0), R2R_ERR_INPUT);
+    A2CASE("condition-dsp-lstm", cJSON_ReplaceItemInObject(cd, "architecture", cJSON_CreateString("LSTM")),
+           R2R_ERR_UNSUPPORTED);
+    A2CASE("condition-dsp-rate", cJSON_ReplaceItemInObject(cd, "sample_rate", cJSON_CreateNumber(44100)),
+           R2R_ERR_INPUT);
+    A2CASE("slimmable-layer", cJSON_AddItemToObject(l0, "slimmable", cJSON_CreateObject()), R2R_ERR_UNSUPPORTED);
+    A2CASE("head-scale-missing", cJSON_DeleteItemFromObject(cfg, "head_scale"), R2R_ERR_INPUT);
+    A2CASE("post-head-bad",
+           cJSON_ReplaceItemInObject(cfg, "head", cJSON_Parse("{\"channels\":2,\"out_channels\":1,"
+                                                              "\"kernel_sizes\":[0],\"activation\":\"ReLU\"}")),
+           R2R_ERR_INPUT);
+    /* A post-stack head with the right extra weights loads and renders. */
+    A2CASE("post-head-ok", add_post_head(root, 1 * 2 * 3 + 2 + 2 * 1 * 1 + 1), R2R_OK);
+    A2CASE("post-head-short", add_post_head(root, 10), R2R_ERR_INPUT);
+    free(text);
+
+    text = read_file(shared_path("data/captures/mesa_rectifier_a2.nam"), &len);
+    assert_non_null(text);
+#define CCASE(desc, code, want)                                                                   \
+    do {                                                                                          \
+        root = cJSON_Parse(text);                                                                 \
+        cJSON *subs = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "config"), "submodels");       \
+        (void)subs;                                                                               \
+        code;                                                                                     \
+        char *out = cJSON_PrintUnformatted(root);                                                 \
+        r2r_nam *m = NULL;                                                                        \
+        r2r_status s = r2r_nam_load_json(out, strlen(out), desc, 0, &m);                          \
+        if (s != (want)) fail_msg("%s: status %d (%s)", desc, s, r2r_last_error());               \
+        if (s == R2R_OK) r2r_nam_free(m);                                                         \
+        else {                                                                                    \
+            assert_non_null(strstr(r2r_last_error(), desc));                                      \
+            print_message("%-26s -> %s\n", desc, r2r_last_error());                               \
+        }                                                                                         \
+        free(out);                                                                                \
+        cJSON_Delete(root);                                                                       \
+    } while (0)
+    CCASE("container-untouched", (void)0, R2R_OK);
+    CCASE("container-one-sub", cJSON_DeleteItemFromArray(subs, 0), R2R_OK);
+    CCASE("container-empty", (cJSON_DeleteItemFromArray(subs, 0), cJSON_DeleteItemFromArray(subs, 0)),
+          R2R_ERR_INPUT);
+    CCASE("container-no-submodels",
+          cJSON_DeleteItemFromObject(cJSON_GetObjectItem(root, "config"), "submodels"), R2R_ERR_INPUT);
+    CCASE("container-unsorted",
+          cJSON_ReplaceItemInObject(cJSON_GetArrayItem(subs, 0), "max_value", cJSON_CreateNumber(2.0)),
+          R2R_ERR_INPUT);
+    CCASE("container-last-below-1",
+          cJSON_ReplaceItemInObject(cJSON_GetArrayItem(subs, 1), "max_value", cJSON_CreateNumber(0.9)),
+          R2R_ERR_INPUT);
+    CCASE("container-max-string",
+          cJSON_ReplaceItemInObject(cJSON_GetArrayItem(subs, 0), "max_value", cJSON_CreateString("0.5")),
+          R2R_ERR_INPUT);
+    CCASE("container-no-model", cJSON_DeleteItemFromObject(cJSON_GetArrayItem(subs, 1), "model"), R2R_ERR_INPUT);
+    CCASE("container-sub-short",
+          cJSON_DeleteItemFromArray(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(subs, 0), "model"),
+                                                        "weights"),
+                                    5),
+          R2R_ERR_INPUT);
+    CCASE("container-sub-rate",
+          cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetArrayItem(subs, 0), "model"), "sample_rate",
+                                    cJSON_CreateNumber(44100)),
+          R2R_ERR_INPUT);
+    CCASE("container-nested",
+          cJSON_ReplaceItemInObject(cJSON_GetArrayItem(subs, 0), "model", cJSON_Parse(text)), R2R_ERR_INPUT);
+    free(text);
 }
 
 static void test_cli(void **state)
@@ -198,8 +367,23 @@ static void test_cli(void **state)
     assert_int_equal(run_cli(NULL, 0, bad), 1);
     char a2[4200];
     snprintf(a2, sizeof a2, "%s", shared_path("data/captures/mesa_rectifier_a2.nam"));
-    const char *unsup[] = {"nam", "info", a2, NULL};
-    assert_int_equal(run_cli(NULL, 0, unsup), 1);
+    const char *a2info[] = {"nam", "info", a2, "--json", NULL};
+    assert_int_equal(run_cli(buf, sizeof buf, a2info), 0);
+    o = cJSON_Parse(buf);
+    assert_non_null(o);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "submodels")), 2);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "submodels"), 1), "default")));
+    cJSON_Delete(o);
+    /* --slim 0.25 renders the 3-channel submodel: NAM core's golden for that size. */
+    const char *slim[] = {"nam", "render", a2, input, out, "--slim", "0.25", NULL};
+    assert_int_equal(run_cli(NULL, 0, slim), 0);
+    assert_int_equal(r2r_audio_read(out, 0, &a), R2R_OK);
+    assert_int_equal(r2r_audio_read(shared_path("golden/nam/mesa_rectifier_a2__slim0.25.wav"), 0, &g), R2R_OK);
+    assert_true(max_abs_diff(a.data, g.data, a.frames) < 1e-4);
+    r2r_audio_free(&a);
+    r2r_audio_free(&g);
+    const char *badslim[] = {"nam", "render", a2, input, out, "--slim", "2", NULL};
+    assert_int_equal(run_cli(NULL, 0, badslim), 2);
 }
 
 int main(void)
@@ -208,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_community_captures),
         cmocka_unit_test(test_truncated_and_mutated),
         cmocka_unit_test(test_json_damage),
+        cmocka_unit_test(test_a2_damage),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,14 +30,19 @@ typedef struct {
     int has_loudness, has_gain, has_input_level, has_output_level;
     const char *metadata_json; /* the whole "metadata" object as JSON text, or NULL */
     const char *training_json; /* metadata.training (or top-level "training"), or NULL */
+    int submodels;             /* SlimmableContainer: number of submodels (0 otherwise) */
+    int active_submodel;       /* the one that runs (default: the last, the full-size model) */
 } r2r_nam_info;
 
 enum {
     R2R_NAM_FAST_TANH = 1 << 0, /* NAM's rational fast tanh (changes outputs by up to ~2e-2) */
+    R2R_NAM_BLOCK_MODE = 1 << 1, /* 0.6+ WaveNets: the operation-by-operation path everywhere
+                                    (slower; for cross-checking the register kernels) */
 };
 
 /* Loads and validates a .nam file. Errors name the file and the problem;
- * 0.6/0.7 formats ("A2") give R2R_ERR_UNSUPPORTED. The model is reset (prewarmed). */
+ * .nam 0.5 to 0.7 (including the "A2" WaveNet options and SlimmableContainer); newer
+ * versions give R2R_ERR_UNSUPPORTED. The model is reset (prewarmed). */
 r2r_status r2r_nam_load(const char *path, int flags, r2r_nam **out);
 
 /* Same from JSON text in memory; `name` is used in error messages. */
@@ -45,6 +50,14 @@ r2r_status r2r_nam_load_json(const char *text, size_t len, const char *name, int
                              r2r_nam **out);
 
 void r2r_nam_free(r2r_nam *m);
+
+/* SlimmableContainer (.nam 0.7): submodel i's upper size bound and description. */
+double r2r_nam_submodel_max(const r2r_nam *m, int i);
+const r2r_nam_info *r2r_nam_submodel_info(const r2r_nam *m, int i);
+
+/* NAM core's SetSlimmableSize(x), x in [0, 1]: runs the first submodel whose max_value
+ * exceeds x (the last when none does), reset and prewarmed. No-op for other models. */
+void r2r_nam_set_slimmable_size(r2r_nam *m, double x);
 
 const r2r_nam_info *r2r_nam_get_info(const r2r_nam *m);
 

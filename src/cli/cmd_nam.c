@@ -1,4 +1,4 @@
-/* `r2r nam info MODEL [--json]` and `r2r nam render MODEL IN OUT [--block N]`:
+/* `r2r nam info MODEL [--json]` and `r2r nam render MODEL IN OUT [--block N] [--slim X]`:
  * inspect a capture and render raw model output as float32 WAV. */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -14,12 +14,15 @@
 static int usage(void)
 {
     printf("usage: r2r nam info MODEL.nam [--json]\n"
-           "       r2r nam render MODEL.nam IN.wav OUT.wav [--block N] [--fast-tanh]\n\n"
-           "info    architecture, sample rate, receptive field, weight count and metadata\n"
+           "       r2r nam render MODEL.nam IN.wav OUT.wav [--block N] [--slim X] [--fast-tanh]\n\n"
+           "info    architecture, sample rate, receptive field, weight count and metadata;\n"
+           "        for a SlimmableContainer (.nam 0.7) its submodels\n"
            "render  the model's raw output for IN (mono; resampled to 48 kHz if needed) as a\n"
            "        float32 WAV of the same length, processed in blocks of N samples\n"
            "        (default %d; the output does not depend on N). --fast-tanh uses NAM's\n"
-           "        approximate tanh (as the NAM plugin does), which changes the output slightly.\n",
+           "        approximate tanh (as the NAM plugin does), which changes the output slightly.\n"
+           "        --slim X (0..1) picks a SlimmableContainer's submodel as NAM's\n"
+           "        SetSlimmableSize(X) does; without it the full-size (last) submodel runs.\n",
            R2R_NAM_DEFAULT_BLOCK);
     return EXIT_OK;
 }
@@ -74,6 +77,18 @@ static int info(int argc, char **argv)
         add_num(md, "gain", in->has_gain, in->gain);
         add_num(md, "input_level_dbu", in->has_input_level, in->input_level_dbu);
         add_num(md, "output_level_dbu", in->has_output_level, in->output_level_dbu);
+        cJSON *subs = cJSON_AddArrayToObject(o, "submodels");
+        for (int i = 0; i < in->submodels; i++) {
+            const r2r_nam_info *si = r2r_nam_submodel_info(m, i);
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "max_value", r2r_nam_submodel_max(m, i));
+            add_str(e, "architecture", si->architecture);
+            add_str(e, "summary", si->summary);
+            cJSON_AddNumberToObject(e, "receptive_field", (double)si->receptive_field);
+            cJSON_AddNumberToObject(e, "weight_count", (double)si->weight_count);
+            cJSON_AddBoolToObject(e, "default", i == in->active_submodel);
+            cJSON_AddItemToArray(subs, e);
+        }
         cJSON *tr = in->training_json ? cJSON_Parse(in->training_json) : NULL;
         if (tr) cJSON_AddItemToObject(md, "training", tr);
         else cJSON_AddNullToObject(md, "training");
@@ -88,7 +103,17 @@ static int info(int argc, char **argv)
         printf("sample rate:     %.0f Hz%s\n", in->sample_rate,
                in->has_sample_rate ? "" : " (not in the file; NAM's default)");
         printf("receptive field: %ld samples\n", in->receptive_field);
-        printf("weights:         %zu\n", in->weight_count);
+        if (in->submodels) {
+            printf("submodels:       %d (--slim X runs the first with X < max; default the last)\n",
+                   in->submodels);
+            for (int i = 0; i < in->submodels; i++) {
+                const r2r_nam_info *si = r2r_nam_submodel_info(m, i);
+                printf("  [%d] max %-5g %s, %zu weights, receptive field %ld%s\n", i, r2r_nam_submodel_max(m, i),
+                       si->summary, si->weight_count, si->receptive_field,
+                       i == in->active_submodel ? "  (default)" : "");
+            }
+        } else
+            printf("weights:         %zu\n", in->weight_count);
         if (in->name) printf("name:            %s\n", in->name);
         if (in->modeled_by) printf("modeled by:      %s\n", in->modeled_by);
         if (in->gear_type) printf("gear type:       %s\n", in->gear_type);
@@ -110,10 +135,15 @@ static int render(int argc, char **argv)
     const char *pos[3] = {NULL, NULL, NULL};
     int np = 0, flags = 0;
     long block = R2R_NAM_DEFAULT_BLOCK;
+    double slim = -1.0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--block")) {
             if (i + 1 >= argc || !cli_parse_int(argv[++i], 1, 1 << 20, &block))
                 return cli_usage_error("nam render", "--block wants a positive number of samples");
+        } else if (!strcmp(argv[i], "--slim")) {
+            char *end = NULL;
+            if (i + 1 >= argc || (slim = strtod(argv[++i], &end), !end || *end || !(slim >= 0.0 && slim <= 1.0)))
+                return cli_usage_error("nam render", "--slim wants a number in 0..1");
         } else if (!strcmp(argv[i], "--fast-tanh")) flags |= R2R_NAM_FAST_TANH;
         else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("nam render", "unknown option %s", argv[i]);
         else if (np < 3) pos[np++] = argv[i];
@@ -138,6 +168,11 @@ static int render(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     const r2r_nam_info *in = r2r_nam_get_info(m);
+    if (slim >= 0.0) {
+        if (!in->submodels)
+            fprintf(stderr, "r2r: note: %s is not a SlimmableContainer; --slim has no effect\n", pos[0]);
+        r2r_nam_set_slimmable_size(m, slim);
+    }
     if (llround(in->sample_rate) == R2R_SAMPLE_RATE) {
         /* Block by block, as a plugin host would call it. */
         r2r_nam_reset(m);

@@ -30,10 +30,14 @@ typedef enum {
     NAM_ACT_SOFTSIGN,
 } nam_act_type;
 
+#define NAM_MAX_SLOPES 64
+
 typedef struct {
     nam_act_type type;
     float slope;                 /* LeakyReLU / PReLU negative slope */
     float min_val, max_val, min_slope, max_slope; /* LeakyHardtanh */
+    int nslopes;                 /* PReLU with one slope per channel (0: `slope` for all) */
+    float slopes[NAM_MAX_SLOPES];
 } nam_activation;
 
 /* Parses a NAM activation name ("Tanh", ...); -1 when unknown. */

@@ -85,6 +85,8 @@ r2r_status nam_convnet_create(const cJSON *cfg, nam_weights *w, const char *file
         (s = nam_cfg_int(cfg, "out_channels", 1, 1, 0, 1, file, "ConvNet config", &oc)) ||
         (s = nam_cfg_activation(cfg, "activation", file, "ConvNet config", flags, &act)))
         return s;
+    if (act.nslopes > 0)
+        return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: per-channel PReLU slopes in a ConvNet are not supported", file);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dilations");
     if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) < 1 || cJSON_GetArraySize(d) > MAX_BLOCKS)
         return r2r_fail(R2R_ERR_INPUT, "%s: ConvNet needs 1..%d \"dilations\"", file, MAX_BLOCKS);

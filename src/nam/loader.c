@@ -15,10 +15,14 @@
  * few MB); refusing it early bounds memory. */
 #define NAM_MAX_FILE_BYTES (256L << 20)
 
+#define NAM_MAX_SUBMODELS 8
+
 struct r2r_nam {
     r2r_nam_info info;
     const nam_arch_ops *ops;
     void *impl;
+    r2r_nam *sub[NAM_MAX_SUBMODELS]; /* SlimmableContainer submodels */
+    double sub_max[NAM_MAX_SUBMODELS];
     char *strings[12]; /* owned copies behind the info's string pointers */
     int nstrings;
     float zeros[NAM_CHUNK];
@@ -70,10 +74,9 @@ r2r_status nam_cfg_bool(const cJSON *obj, const char *key, int required, int def
     return R2R_OK;
 }
 
-r2r_status nam_cfg_activation(const cJSON *obj, const char *key, const char *file,
-                              const char *where, int flags, nam_activation *out)
+r2r_status nam_cfg_activation_value(const cJSON *v, const char *file, const char *where, int flags,
+                                    nam_activation *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     const char *name = NULL;
     const cJSON *params = NULL;
     if (cJSON_IsString(v)) name = v->valuestring;
@@ -82,28 +85,53 @@ r2r_status nam_cfg_activation(const cJSON *obj, const char *key, const char *fil
         if (cJSON_IsString(t)) name = t->valuestring;
         params = v;
     }
-    if (!name) return r2r_fail(R2R_ERR_INPUT, "%s: %s has no valid \"%s\"", file, where, key);
+    if (!name) return r2r_fail(R2R_ERR_INPUT, "%s: %s has no valid activation", file, where);
     if (nam_activation_parse(name, out) != 0)
         return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: %s uses unknown activation \"%s\"", file, where, name);
     if (params) {
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(params, "negative_slope");
-        if (cJSON_IsNumber(s)) out->slope = (float)s->valuedouble;
-        if (cJSON_GetObjectItemCaseSensitive(params, "negative_slopes"))
-            return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: per-channel PReLU slopes are not supported yet", file);
+        if (s && !cJSON_IsNumber(s))
+            return r2r_fail(R2R_ERR_INPUT, "%s: %s has a non-numeric \"negative_slope\"", file, where);
+        if (s) out->slope = (float)s->valuedouble;
+        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(params, "negative_slopes");
+        if (ss && out->type == NAM_ACT_PRELU && !s) {
+            int n = cJSON_GetArraySize(ss);
+            if (!cJSON_IsArray(ss) || n < 1 || n > NAM_MAX_SLOPES)
+                return r2r_fail(R2R_ERR_INPUT, "%s: %s has invalid PReLU \"negative_slopes\" (1..%d numbers)",
+                                file, where, NAM_MAX_SLOPES);
+            const cJSON *e;
+            cJSON_ArrayForEach(e, ss)
+            {
+                if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
+                    return r2r_fail(R2R_ERR_INPUT, "%s: %s has a non-numeric PReLU slope", file, where);
+                out->slopes[out->nslopes++] = (float)e->valuedouble;
+            }
+        }
         const char *lk[4] = {"min_val", "max_val", "min_slope", "max_slope"};
         float *lv[4] = {&out->min_val, &out->max_val, &out->min_slope, &out->max_slope};
         for (int i = 0; i < 4; i++) {
             const cJSON *x = cJSON_GetObjectItemCaseSensitive(params, lk[i]);
-            if (cJSON_IsNumber(x)) *lv[i] = (float)x->valuedouble;
+            if (x && !cJSON_IsNumber(x))
+                return r2r_fail(R2R_ERR_INPUT, "%s: %s has a non-numeric \"%s\"", file, where, lk[i]);
+            if (x) *lv[i] = (float)x->valuedouble;
         }
     }
     if (out->type == NAM_ACT_TANH && (flags & R2R_NAM_FAST_TANH)) out->type = NAM_ACT_FAST_TANH;
     return R2R_OK;
 }
 
+r2r_status nam_cfg_activation(const cJSON *obj, const char *key, const char *file,
+                              const char *where, int flags, nam_activation *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) return r2r_fail(R2R_ERR_INPUT, "%s: %s has no \"%s\"", file, where, key);
+    return nam_cfg_activation_value(v, file, where, flags, out);
+}
+
 void r2r_nam_free(r2r_nam *m)
 {
     if (!m) return;
+    for (int i = 0; i < m->info.submodels; i++) r2r_nam_free(m->sub[i]);
     if (m->ops && m->impl) m->ops->destroy(m->impl);
     for (int i = 0; i < m->nstrings; i++) free(m->strings[i]);
     free(m);
@@ -164,8 +192,8 @@ static void read_metadata(r2r_nam *m, const cJSON *root)
     if (tr && !cJSON_IsNull(tr)) m->info.training_json = keep(m, cJSON_PrintUnformatted(tr));
 }
 
-/* NAM core reads "0.5.x" files with this engine's semantics; 0.6 and 0.7 add the
- * "A2" options (FiLM, bottlenecks, grouped convolutions, slimmable containers). */
+/* 0.5.x files are the classic architectures; 0.6 adds the "A2" WaveNet options (FiLM,
+ * bottlenecks, grouped convolutions, heads), 0.7 the SlimmableContainer. */
 static r2r_status check_version(const cJSON *root, const char *file, r2r_nam *m)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -179,15 +207,14 @@ static r2r_status check_version(const cJSON *root, const char *file, r2r_nam *m)
     if (a == 0 && b < 5)
         return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: .nam version %s is older than 0.5, not supported",
                         file, v->valuestring);
-    if (a > 0 || b > 5)
+    if (a > 0 || b > 7)
         return r2r_fail(R2R_ERR_UNSUPPORTED,
-                        "%s: unsupported architecture format: .nam version %s (the newer \"A2\" "
-                        "formats are not supported yet)",
-                        file, v->valuestring);
+                        "%s: unsupported .nam version %s (this build reads 0.5 to 0.7)", file,
+                        v->valuestring);
     return R2R_OK;
 }
 
-static r2r_status parse_weights(const cJSON *root, const char *file, float **out, size_t *n)
+r2r_status nam_parse_weights(const cJSON *root, const char *file, float **out, size_t *n)
 {
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "weights");
     if (!cJSON_IsArray(w)) return r2r_fail(R2R_ERR_INPUT, "%s: missing \"weights\" array", file);
@@ -214,19 +241,16 @@ static r2r_status parse_weights(const cJSON *root, const char *file, float **out
     return R2R_OK;
 }
 
-r2r_status r2r_nam_load_json(const char *text, size_t len, const char *name, int flags,
-                             r2r_nam **out)
+static r2r_status load_container(r2r_nam *m, const cJSON *cfg, const char *name, int flags, int depth);
+
+/* One model object (the file's root, or a container's submodel). */
+static r2r_status load_root(const cJSON *root, const char *name, int flags, int depth, r2r_nam **out)
 {
     *out = NULL;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) return r2r_fail(R2R_ERR_INPUT, "%s: not valid JSON (corrupt or truncated .nam file)", name);
     r2r_nam *m = calloc(1, sizeof *m);
     float *weights = NULL;
     r2r_status s = R2R_OK;
-    if (!m) {
-        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!m) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     if (!cJSON_IsObject(root)) {
         s = r2r_fail(R2R_ERR_INPUT, "%s: not a .nam model (JSON is not an object)", name);
         goto done;
@@ -255,18 +279,21 @@ r2r_status r2r_nam_load_json(const char *text, size_t len, const char *name, int
         goto done;
     }
     size_t nw = 0;
-    if ((s = parse_weights(root, name, &weights, &nw)) != R2R_OK) goto done;
+    if ((s = nam_parse_weights(root, name, &weights, &nw)) != R2R_OK) goto done;
     m->info.weight_count = nw;
     nam_weights wc = {weights, nw, 0};
     const char *a = arch->valuestring;
     if (!strcmp(a, "WaveNet"))
-        s = nam_wavenet_create(cfg, &wc, name, flags, &m->info, &m->impl, &m->ops);
+        s = nam_wavenet_is_a2(cfg) ? nam_wavenet_a2_create(cfg, &wc, name, flags, &m->info, &m->impl, &m->ops)
+                                   : nam_wavenet_create(cfg, &wc, name, flags, &m->info, &m->impl, &m->ops);
     else if (!strcmp(a, "LSTM"))
         s = nam_lstm_create(cfg, &wc, name, flags, &m->info, &m->impl, &m->ops);
     else if (!strcmp(a, "ConvNet"))
         s = nam_convnet_create(cfg, &wc, name, flags, &m->info, &m->impl, &m->ops);
     else if (!strcmp(a, "Linear"))
         s = nam_linear_create(cfg, &wc, name, flags, &m->info, &m->impl, &m->ops);
+    else if (!strcmp(a, "SlimmableContainer"))
+        s = load_container(m, cfg, name, flags, depth);
     else
         s = r2r_fail(R2R_ERR_UNSUPPORTED, "%s: unsupported architecture \"%s\"", name, a);
     if (s != R2R_OK) goto done;
@@ -278,13 +305,105 @@ r2r_status r2r_nam_load_json(const char *text, size_t len, const char *name, int
     r2r_nam_reset(m);
 done:
     free(weights);
-    cJSON_Delete(root);
     if (s != R2R_OK) {
         r2r_nam_free(m);
         return s;
     }
     *out = m;
     return R2R_OK;
+}
+
+/* SlimmableContainer: submodels sorted by ascending max_value, the last ≥ 1; the last
+ * runs by default (NAM core). Submodels are whole models of any architecture. */
+static r2r_status load_container(r2r_nam *m, const cJSON *cfg, const char *name, int flags, int depth)
+{
+    if (depth > 0)
+        return r2r_fail(R2R_ERR_INPUT, "%s: a SlimmableContainer inside a container is not supported", name);
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(cfg, "submodels");
+    int n = cJSON_GetArraySize(subs);
+    if (!cJSON_IsArray(subs) || n < 1 || n > NAM_MAX_SUBMODELS)
+        return r2r_fail(R2R_ERR_INPUT, "%s: SlimmableContainer needs 1..%d \"submodels\"", name,
+                        NAM_MAX_SUBMODELS);
+    const cJSON *e;
+    size_t len = 0;
+    cJSON_ArrayForEach(e, subs)
+    {
+        const int i = m->info.submodels;
+        const cJSON *mv = cJSON_GetObjectItemCaseSensitive(e, "max_value");
+        const cJSON *model = cJSON_GetObjectItemCaseSensitive(e, "model");
+        if (!cJSON_IsNumber(mv) || !isfinite(mv->valuedouble) || !cJSON_IsObject(model))
+            return r2r_fail(R2R_ERR_INPUT, "%s: submodel %d needs a numeric \"max_value\" and a \"model\"",
+                            name, i);
+        if (i > 0 && mv->valuedouble <= m->sub_max[i - 1])
+            return r2r_fail(R2R_ERR_INPUT, "%s: submodels must be sorted by ascending max_value", name);
+        char where[64];
+        snprintf(where, sizeof where, "%.40s submodel %d", name, i);
+        r2r_status s = load_root(model, where, flags, depth + 1, &m->sub[i]);
+        if (s != R2R_OK) return s;
+        m->sub_max[i] = mv->valuedouble;
+        m->info.submodels++;
+        const r2r_nam_info *si = &m->sub[i]->info;
+        if (si->has_sample_rate && m->info.has_sample_rate && si->sample_rate != m->info.sample_rate)
+            return r2r_fail(R2R_ERR_INPUT, "%s: submodel %d runs at %g Hz, the container at %g Hz", name, i,
+                            si->sample_rate, m->info.sample_rate);
+        if (len + 40 < sizeof m->info.summary)
+            len += (size_t)snprintf(m->info.summary + len, sizeof m->info.summary - len, "%s<%g: %s",
+                                    i ? " | " : "", mv->valuedouble, si->summary);
+    }
+    if (m->sub_max[m->info.submodels - 1] < 1.0)
+        return r2r_fail(R2R_ERR_INPUT, "%s: the last submodel's max_value must be >= 1", name);
+    m->info.active_submodel = m->info.submodels - 1;
+    const r2r_nam_info *last = &m->sub[m->info.active_submodel]->info;
+    if (!m->info.has_sample_rate && last->has_sample_rate) {
+        m->info.sample_rate = last->sample_rate;
+        m->info.has_sample_rate = 1;
+    }
+    /* Level metadata from the full-size submodel when the container has none. */
+    if (!m->info.has_loudness) m->info.has_loudness = last->has_loudness, m->info.loudness = last->loudness;
+    if (!m->info.has_gain) m->info.has_gain = last->has_gain, m->info.gain = last->gain;
+    if (!m->info.has_input_level)
+        m->info.has_input_level = last->has_input_level, m->info.input_level_dbu = last->input_level_dbu;
+    if (!m->info.has_output_level)
+        m->info.has_output_level = last->has_output_level, m->info.output_level_dbu = last->output_level_dbu;
+    m->info.receptive_field = last->receptive_field;
+    m->info.prewarm_samples = last->prewarm_samples;
+    return R2R_OK;
+}
+
+double r2r_nam_submodel_max(const r2r_nam *m, int i)
+{
+    return i >= 0 && i < m->info.submodels ? m->sub_max[i] : 0.0;
+}
+
+const r2r_nam_info *r2r_nam_submodel_info(const r2r_nam *m, int i)
+{
+    return i >= 0 && i < m->info.submodels ? &m->sub[i]->info : NULL;
+}
+
+void r2r_nam_set_slimmable_size(r2r_nam *m, double x)
+{
+    if (m->info.submodels == 0) return;
+    int idx = m->info.submodels - 1;
+    for (int i = 0; i < m->info.submodels; i++)
+        if (x < m->sub_max[i]) {
+            idx = i;
+            break;
+        }
+    m->info.active_submodel = idx;
+    m->info.receptive_field = m->sub[idx]->info.receptive_field;
+    m->info.prewarm_samples = m->sub[idx]->info.prewarm_samples;
+    r2r_nam_reset(m);
+}
+
+r2r_status r2r_nam_load_json(const char *text, size_t len, const char *name, int flags,
+                             r2r_nam **out)
+{
+    *out = NULL;
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (!root) return r2r_fail(R2R_ERR_INPUT, "%s: not valid JSON (corrupt or truncated .nam file)", name);
+    r2r_status s = load_root(root, name, flags, 0, out);
+    cJSON_Delete(root);
+    return s;
 }
 
 r2r_status r2r_nam_load(const char *path, int flags, r2r_nam **out)
@@ -319,6 +438,10 @@ r2r_status r2r_nam_load(const char *path, int flags, r2r_nam **out)
 
 void r2r_nam_reset(r2r_nam *m)
 {
+    if (m->info.submodels) {
+        r2r_nam_reset(m->sub[m->info.active_submodel]);
+        return;
+    }
     m->ops->clear(m->impl);
     /* NAM core's Reset() feeds GetPrewarmSamples() zeros (rounded up to whole
      * buffers); after at least that many the state no longer depends on the count
@@ -333,6 +456,10 @@ void r2r_nam_reset(r2r_nam *m)
 
 void r2r_nam_process(r2r_nam *m, const float *in, float *out, size_t n)
 {
+    if (m->info.submodels) {
+        r2r_nam_process(m->sub[m->info.active_submodel], in, out, n);
+        return;
+    }
     for (size_t off = 0; off < n; off += NAM_CHUNK) {
         size_t k = n - off < NAM_CHUNK ? n - off : NAM_CHUNK;
         m->ops->process(m->impl, in + off, out + off, k);

@@ -32,6 +32,11 @@ const float *nam_take(nam_weights *w, size_t k);
  * `file` names the model in messages. `cfg` is the "config" object. */
 r2r_status nam_wavenet_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
                               r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
+/* The 0.6+ ("A2") WaveNet: bottlenecks, FiLM, groups, gating modes, heads, condition_dsp. */
+r2r_status nam_wavenet_a2_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
+                                 r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
+/* True when a WaveNet config uses anything beyond the 0.5 layout. */
+int nam_wavenet_is_a2(const cJSON *cfg);
 r2r_status nam_lstm_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
                            r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
 r2r_status nam_convnet_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
@@ -39,11 +44,17 @@ r2r_status nam_convnet_create(const cJSON *cfg, nam_weights *w, const char *file
 r2r_status nam_linear_create(const cJSON *cfg, nam_weights *w, const char *file, int flags,
                              r2r_nam_info *info, void **impl, const nam_arch_ops **ops);
 
+/* The "weights" array of a model object as floats (all finite). */
+r2r_status nam_parse_weights(const cJSON *root, const char *file, float **out, size_t *n);
+
 /* Config helpers: read an integer in [lo, hi] / a bool, with a clear error. */
 r2r_status nam_cfg_int(const cJSON *obj, const char *key, long lo, long hi, int required,
                        long def, const char *file, const char *where, long *out);
 r2r_status nam_cfg_bool(const cJSON *obj, const char *key, int required, int def,
                         const char *file, const char *where, int *out);
+/* An activation from a JSON value: a name or {"type": ..., parameters}. */
+r2r_status nam_cfg_activation_value(const cJSON *v, const char *file, const char *where, int flags,
+                                    nam_activation *out);
 r2r_status nam_cfg_activation(const cJSON *obj, const char *key, const char *file,
                               const char *where, int flags, nam_activation *out);
 

@@ -265,13 +265,35 @@ static void wn_destroy(void *impl)
 
 static const nam_arch_ops wavenet_ops = {wn_clear, wn_process, wn_destroy};
 
-/* Keys that only the 0.6+ WaveNet ("A2") has: their presence means options we do
- * not implement yet, so the file is refused rather than rendered wrongly. */
+/* Keys that only the 0.6+ WaveNet ("A2") has: their presence sends the config to the
+ * A2 engine (wavenet_a2.c); this file keeps the 0.5 layout's register kernels. */
 static const char *const a2_layer_keys[] = {
     "bottleneck", "gating_mode", "groups_input", "groups_input_mixin", "head1x1", "layer1x1",
     "secondary_activation", "conv_pre_film", "conv_post_film", "input_mixin_pre_film",
     "input_mixin_post_film", "activation_pre_film", "activation_post_film",
-    "layer1x1_post_film", "head1x1_post_film", "head", "kernel_sizes", "groups"};
+    "layer1x1_post_film", "head1x1_post_film", "head", "kernel_sizes", "groups", "slimmable"};
+
+int nam_wavenet_is_a2(const cJSON *cfg)
+{
+    const char *top[] = {"condition_dsp", "head", "in_channels"};
+    for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, top[i]);
+        if (v && !cJSON_IsNull(v)) return 1;
+    }
+    const cJSON *lc;
+    cJSON_ArrayForEach(lc, cJSON_GetObjectItemCaseSensitive(cfg, "layers"))
+    {
+        for (size_t i = 0; i < sizeof a2_layer_keys / sizeof a2_layer_keys[0]; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(lc, a2_layer_keys[i]);
+            if (v && !cJSON_IsNull(v)) return 1;
+        }
+        const cJSON *act = cJSON_GetObjectItemCaseSensitive(lc, "activation");
+        if (cJSON_IsArray(act) || cJSON_GetObjectItemCaseSensitive(act, "negative_slopes")) return 1;
+        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(lc, "condition_size");
+        if (cJSON_IsNumber(cs) && cs->valuedouble != 1) return 1;
+    }
+    return 0;
+}
 
 typedef struct {
     long cin, ccond, C, H, K, nl;
@@ -285,14 +307,6 @@ static r2r_status parse_array(const cJSON *lc, int idx, const char *file, int fl
     char where[64];
     snprintf(where, sizeof where, "layer array %d", idx);
     if (!cJSON_IsObject(lc)) return r2r_fail(R2R_ERR_INPUT, "%s: %s is not an object", file, where);
-    for (size_t i = 0; i < sizeof a2_layer_keys / sizeof a2_layer_keys[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(lc, a2_layer_keys[i]);
-        if (v && !cJSON_IsNull(v))
-            return r2r_fail(R2R_ERR_UNSUPPORTED,
-                            "%s: unsupported architecture option \"%s\" in %s (newer \"A2\" "
-                            "WaveNet; not supported yet)",
-                            file, a2_layer_keys[i], where);
-    }
     r2r_status s;
     if ((s = nam_cfg_int(lc, "input_size", 1, MAX_CH, 1, 0, file, where, &a->cin)) ||
         (s = nam_cfg_int(lc, "condition_size", 1, 1, 1, 0, file, where, &a->ccond)) ||
@@ -322,13 +336,6 @@ r2r_status nam_wavenet_create(const cJSON *cfg, nam_weights *w, const char *file
                               r2r_nam_info *info, void **impl, const nam_arch_ops **ops)
 {
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers");
-    const cJSON *cdsp = cJSON_GetObjectItemCaseSensitive(cfg, "condition_dsp");
-    if (cdsp && !cJSON_IsNull(cdsp))
-        return r2r_fail(R2R_ERR_UNSUPPORTED,
-                        "%s: unsupported architecture option \"condition_dsp\" (newer \"A2\" WaveNet)", file);
-    const cJSON *head = cJSON_GetObjectItemCaseSensitive(cfg, "head");
-    if (head && !cJSON_IsNull(head))
-        return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: WaveNet post-stack \"head\" is not supported yet", file);
     if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 1 ||
         cJSON_GetArraySize(layers) > MAX_ARRAYS)
         return r2r_fail(R2R_ERR_INPUT, "%s: WaveNet config needs 1..%d \"layers\" arrays", file, MAX_ARRAYS);
