@@ -19,6 +19,7 @@
 
 #define EXCERPT_S 6.0
 #define TOPK 4096
+#define NMODES 4
 
 static const char *const dis[] = {"power-guitar", "metalcore-guitar", "jazz_hop-guitar", "lunar-guitar"};
 static const char *const cabs[] = {"celestion.wav", "mesa.wav", "eminence.wav", "ampeg.wav"};
@@ -62,9 +63,15 @@ int main(int argc, char **argv)
         return 1;
     }
     const size_t nc = r2r_retrieval_captures(db), ni = r2r_retrieval_irs(db);
+    printf("capture descriptions (cab: metadata/name/spectrum; rolloff = transfer 6-10 kHz vs 0.8-2.5 kHz):\n");
+    for (size_t c = 0; c < nc; c++) {
+        const r2r_capture_desc *d = r2r_retrieval_capture_desc(db, c);
+        printf("  %-58.58s %6.1f dB %s%s%s\n", d->name, d->rolloff_db, d->has_cab ? "cab:" : "",
+               d->has_cab ? d->cab_reason : "", d->is_pedal ? " pedal" : "");
+    }
     r2r_combo *top = malloc(TOPK * sizeof *top);
     unsigned seed = 12345;
-    int cases = 0, cap1[2] = {0}, cap3[2] = {0}, ir1[2] = {0}, ir3[2] = {0};
+    int cases = 0, cap1[NMODES] = {0}, cap3[NMODES] = {0}, ir1[NMODES] = {0}, ir3[NMODES] = {0};
     r2r_features *fx;
     if (r2r_features_create(&fx) != R2R_OK) return 1;
     float rf[R2R_FEATURES_DIM];
@@ -89,14 +96,19 @@ int main(int argc, char **argv)
             r2r_nam_render(m, x, y, n);
             size_t cab = (size_t)(urand(&seed) * 4) % 4;
             size_t truth_ir = ni;
-            for (size_t i = 0; i < ni; i++)
+            /* A full rig (its file name says "Cab") is played without an IR. */
+            const int rig = strstr(r2r_retrieval_capture_path(db, c), "-Cab-") != NULL;
+            for (size_t i = 0; i < ni && !rig; i++)
                 if (strstr(r2r_retrieval_ir_path(db, i), cabs[cab])) truth_ir = i;
-            float *ir;
-            size_t irn;
-            snprintf(rel, sizeof rel, "data/irs/%s", cabs[cab]);
-            if (r2r_ir_load(bench_shared(rel), &ir, &irn) != R2R_OK) continue;
-            r2r_convolve(y, n, ir, irn, z);
-            free(ir);
+            if (rig) memcpy(z, y, n * sizeof(float));
+            else {
+                float *ir;
+                size_t irn;
+                snprintf(rel, sizeof rel, "data/irs/%s", cabs[cab]);
+                if (r2r_ir_load(bench_shared(rel), &ir, &irn) != R2R_OK) continue;
+                r2r_convolve(y, n, ir, irn, z);
+                free(ir);
+            }
             r2r_eq eq;
             r2r_eq_flat(&eq);
             for (int b = 0; b < R2R_EQ_BANDS; b++) eq.band[b].gain_db = urand(&seed) * 4.0 - 2.0; /* mild: ±2 dB */
@@ -106,9 +118,12 @@ int main(int argc, char **argv)
             float ref[R2R_LTAS_BANDS];
             r2r_ltas_compute(z, n, ref);
             r2r_features_extract_raw(fx, z, n, rf);
-            for (int mode = 0; mode < 2; mode++) {
+            for (int mode = 0; mode < NMODES; mode++) {
                 size_t got;
-                r2r_retrieval_rank(db, ref, mode ? rf : NULL, top, TOPK, &got);
+                r2r_rank_options ro = {0};
+                ro.eq_invariant = mode >= 2;
+                ro.pair_rules = mode >= 3;
+                r2r_retrieval_rank_ex(db, ref, mode ? rf : NULL, &ro, top, TOPK, &got);
                 /* ranks among distinct captures / IRs in ranked order */
                 int crank = -1, irank = -1, seen_c[512] = {0}, seen_i[64] = {0}, dc = 0, di = 0;
                 for (size_t r = 0; r < got && (crank < 0 || irank < 0); r++) {
@@ -135,8 +150,9 @@ int main(int argc, char **argv)
     printf("retrieval over every capture x gain x IR of the dev library, %d references\n", cases);
     printf("  (%zu of %zu captures x %zu DI excerpts of %.0f s, random gain +-9 dB, random cab, EQ +-2 dB)\n",
            (nc + stride - 1) / stride, nc, sizeof dis / sizeof dis[0], EXCERPT_S);
-    const char *names[2] = {"band spectra only     ", "band spectra+dynamics "};
-    for (int mode = 0; mode < 2; mode++)
+    const char *names[NMODES] = {"band spectra only       ", "band spectra+dynamics   ",
+                                 "EQ-invariant+dynamics   ", "EQ-inv+dyn+cab pairing  "};
+    for (int mode = 0; mode < NMODES; mode++)
         printf("  %s capture top-1 %3.0f %%  top-3 %3.0f %%   IR top-1 %3.0f %%  top-3 %3.0f %%\n", names[mode],
                100.0 * cap1[mode] / cases, 100.0 * cap3[mode] / cases, 100.0 * ir1[mode] / cases,
                100.0 * ir3[mode] / cases);

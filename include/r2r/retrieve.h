@@ -25,11 +25,26 @@ const char *r2r_retrieval_capture_path(const r2r_retrieval_db *db, size_t i);
 const char *r2r_retrieval_ir_path(const r2r_retrieval_db *db, size_t i); /* NULL for "no IR" (i == irs) */
 double r2r_retrieval_gain_db(const r2r_retrieval_db *db, int g);
 
+/* What the matcher knows about a capture beyond its spectra. */
+typedef struct {
+    const char *path, *name, *architecture;
+    int has_cab;          /* the capture already contains a cabinet (full rig) */
+    const char *cab_reason; /* "metadata", "name", "spectrum" or NULL */
+    int is_pedal;         /* a pedal on its own (metadata or name) */
+    double rolloff_db;    /* its probe transfer at 6-10 kHz relative to 0.8-2.5 kHz */
+} r2r_capture_desc;
+
+const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, size_t i);
+
+/* The probe set the index was built with: "builtin" or a folder (NULL if unknown). */
+const char *r2r_retrieval_probe_source(const r2r_retrieval_db *db);
+
 typedef struct {
     int capture; /* index */
     int gain;    /* grid index */
     int ir;      /* index, or r2r_retrieval_irs() for "no IR" */
     double distance_db; /* RMS band-shape difference (level removed), lower is better */
+    double dynamics;    /* the dynamics part of distance_db (0 without reference features) */
 } r2r_combo;
 
 #define R2R_RETRIEVAL_NDYN 5
@@ -39,6 +54,19 @@ typedef struct {
  * dynamics; returns the best `k` (sorted) in `out`; *n = count. */
 r2r_status r2r_retrieval_rank(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
                               const float *ref_feat, r2r_combo *out, size_t k, size_t *n);
+
+typedef struct {
+    double max_hz;   /* ignore bands above (a band-limited reference); 0 = default 10 kHz */
+    int pair_rules;  /* a capture with a cabinet only with "no IR" */
+    int eq_invariant; /* distance after removing what a mild 6-band EQ can correct */
+} r2r_rank_options;
+
+r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
+                                 const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out,
+                                 size_t k, size_t *n);
+
+/* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
+void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);
 
 #ifdef __cplusplus
 }

@@ -28,5 +28,8 @@ int cmd_nam(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_isolate(int argc, char **argv);
 
 #endif

@@ -57,6 +57,9 @@ static const struct {
     {"features", cmd_features, "print the 155-dim acoustic signature of an audio file"},
     {"loudness", cmd_loudness, "print the integrated loudness (LUFS) of an audio file"},
     {"index", cmd_index, "build or describe a capture library's acoustic index"},
+    {"match", cmd_match, "find the rig (capture, IR, gain, EQ) that sounds like a reference"},
+    {"render", cmd_render, "play a DI through a recipe"},
+    {"isolate", cmd_isolate, "isolate the guitar of a mix"},
     {"demo", cmd_demo, "run the embedded default end to end"},
 };
 

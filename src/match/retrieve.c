@@ -7,7 +7,10 @@
 #include "r2r/constants.h"
 #include "r2r/library.h"
 #include "library/analyze.h"
+#include "r2r/dsp.h"
 
+#include <cjson/cJSON.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +24,20 @@
 static const int dyn_dims[R2R_RETRIEVAL_NDYN] = {142, 144, 145, 146, 147};
 #define DYN_WEIGHT 1.0
 
+/* A capture that already holds a cabinet falls off by this much (dB) at 6-10 kHz
+ * relative to 0.8-2.5 kHz, measured on its probe renders; amp heads and pedals stay
+ * within about -10 dB there (their distortion even adds treble). */
+#define CAB_ROLLOFF_DB (-18.0)
+/* Ridge weight (per band, in dB² per dB² of EQ gain) on the EQ-invariant distance:
+ * corrections of a few dB are nearly free, large ones are not. */
+#define EQ_RIDGE 0.05
+
 struct r2r_retrieval_db {
     size_t nc, ni, G;
     char **cpath, **ipath;
+    r2r_capture_desc *desc;
+    char **cname, **carch;
+    char *probe_source;
     float *cdb;  /* [nc][G][K] dB of the probe-mean band power */
     float *cft;  /* [nc][G][D] probe-mean raw features */
     double dmu[R2R_RETRIEVAL_NDYN], dsd[R2R_RETRIEVAL_NDYN]; /* library stats of the dynamics dims */
@@ -37,7 +51,11 @@ static float to_db(double p) { return (float)(10.0 * log10(p > 1e-20 ? p : 1e-20
 void r2r_retrieval_close(r2r_retrieval_db *db)
 {
     if (!db) return;
-    for (size_t i = 0; i < db->nc; i++) free(db->cpath[i]);
+    for (size_t i = 0; i < db->nc; i++) free(db->cpath[i]), free(db->cname[i]), free(db->carch[i]);
+    free(db->cname);
+    free(db->carch);
+    free(db->desc);
+    free(db->probe_source);
     for (size_t i = 0; i < db->ni; i++) free(db->ipath[i]);
     free(db->cpath);
     free(db->ipath);
@@ -45,6 +63,88 @@ void r2r_retrieval_close(r2r_retrieval_db *db)
     free(db->cft);
     free(db->idb);
     free(db);
+}
+
+static int has_word(const char *hay, const char *const *words)
+{
+    char low[512];
+    size_t n = 0;
+    for (; hay && hay[n] && n + 1 < sizeof low; n++) low[n] = (char)tolower((unsigned char)hay[n]);
+    low[n] = '\0';
+    for (int i = 0; words[i]; i++) {
+        const char *p = low;
+        const size_t wl = strlen(words[i]);
+        while ((p = strstr(p, words[i]))) {
+            /* whole words only: "cab" in "-Cab-" or "w cab", not in "vocabulary" */
+            const int left = p == low || !isalpha((unsigned char)p[-1]);
+            const int right = !isalpha((unsigned char)p[wl]);
+            if (left && right) return 1;
+            p++;
+        }
+    }
+    return 0;
+}
+
+/* Full rig / pedal from the .nam metadata (gear_type) or, for older files, the name. */
+static void describe(const r2r_entry *e, r2r_capture_desc *d)
+{
+    static const char *const cab_words[] = {"cab", "cabinet", "full rig", "fullrig", "with cab", "w cab",
+                                            "amp+cab", "mic", "mic'd", "miked", "4x12", "2x12", "1x12", "212",
+                                            "412", NULL};
+    static const char *const pedal_words[] = {"pedal", "overdrive", "boost", "booster", "fuzz", "screamer",
+                                              "ts9", "ts808", "od808", "od-808", "sd1", "sd-1", "ds1", "ds-1",
+                                              "hm-2", "hm2", "klon", "muff", "rat", NULL};
+    d->rolloff_db = NAN;
+    const char *gt = NULL;
+    cJSON *md = e->metadata_json ? cJSON_Parse(e->metadata_json) : NULL;
+    const cJSON *g = md ? cJSON_GetObjectItemCaseSensitive(md, "gear_type") : NULL;
+    if (cJSON_IsString(g)) gt = g->valuestring;
+    if (gt && (strstr(gt, "cab") || !strcmp(gt, "full_rig"))) d->has_cab = 1, d->cab_reason = "metadata";
+    if (gt && !strcmp(gt, "pedal")) d->is_pedal = 1;
+    cJSON_Delete(md);
+    const char *base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+    if (!d->has_cab && !gt && (has_word(e->name, cab_words) || has_word(base, cab_words)))
+        d->has_cab = 1, d->cab_reason = "name";
+    if (!gt && (has_word(e->name, pedal_words) || has_word(base, pedal_words))) d->is_pedal = 1;
+}
+
+/* Cabinet detection from the renders: the capture's transfer (probe output over probe
+ * input, gain 0 dB) in 6-10 kHz vs 0.8-2.5 kHz. */
+static void spectral_cab_check(r2r_retrieval_db *db, const char *root)
+{
+    if (!db->probe_source) return;
+    r2r_probe_set ps;
+    char *dir = NULL;
+    if (strcmp(db->probe_source, "builtin")) dir = strdup(db->probe_source);
+    (void)root;
+    if (r2r_probes_load(dir, &ps) != R2R_OK) {
+        free(dir);
+        return;
+    }
+    free(dir);
+    const size_t K = R2R_LTAS_BANDS;
+    double in[R2R_LTAS_BANDS] = {0};
+    float b[R2R_LTAS_BANDS];
+    for (size_t p = 0; p < ps.count; p++)
+        if (r2r_ltas_compute(ps.audio[p], ps.len[p], b) == R2R_OK)
+            for (size_t k = 0; k < K; k++) in[k] += b[k] / (double)ps.count;
+    r2r_probes_free(&ps);
+    int g0 = 0;
+    for (size_t g = 0; g < db->G; g++)
+        if (fabs(db->gains[g]) < fabs(db->gains[g0])) g0 = (int)g;
+    for (size_t c = 0; c < db->nc; c++) {
+        const float *cs = db->cdb + (c * db->G + (size_t)g0) * K;
+        double hi = 0, lo = 0;
+        int nh = 0, nlo = 0;
+        for (size_t k = 0; k < K; k++) {
+            const double hz = r2r_ltas_band_hz((int)k), t = cs[k] - to_db(in[k]);
+            if (hz >= 6000 && hz <= 10000) hi += t, nh++;
+            if (hz >= 800 && hz <= 2500) lo += t, nlo++;
+        }
+        r2r_capture_desc *d = &db->desc[c];
+        d->rolloff_db = nh && nlo ? hi / nh - lo / nlo : NAN;
+        if (!d->has_cab && d->rolloff_db < CAB_ROLLOFF_DB && !d->is_pedal) d->has_cab = 1, d->cab_reason = "spectrum";
+    }
 }
 
 r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
@@ -57,10 +157,14 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
     if (s != R2R_OK) return s;
     r2r_entry *caps = NULL, *irs = NULL;
     size_t nc = 0, ni = 0;
+    char *psrc = NULL;
     s = r2r_catalog_list(cat, R2R_ENTRY_CAPTURE, 1, &caps, &nc);
     if (s == R2R_OK) s = r2r_catalog_list(cat, R2R_ENTRY_IR, 1, &irs, &ni);
+    if (s == R2R_OK) s = r2r_catalog_get_setting(cat, "probe_source", &psrc);
     r2r_catalog_close(cat);
     r2r_retrieval_db *db = calloc(1, sizeof *db);
+    if (db) db->probe_source = psrc;
+    else free(psrc);
     const size_t G = R2R_INDEX_N_GAINS, K = R2R_LTAS_BANDS;
     if (s == R2R_OK && db) {
         db->G = G;
@@ -71,7 +175,10 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
         db->cdb = calloc((nc + 1) * G * K, sizeof(float));
         db->cft = calloc((nc + 1) * G * R2R_FEAT_DIM, sizeof(float));
         db->idb = calloc((ni + 1) * K, sizeof(float));
-        if (!db->cpath || !db->ipath || !db->cdb || !db->idb || !db->cft)
+        db->cname = calloc(nc + 1, sizeof(char *));
+        db->carch = calloc(nc + 1, sizeof(char *));
+        db->desc = calloc(nc + 1, sizeof *db->desc);
+        if (!db->cpath || !db->ipath || !db->cdb || !db->idb || !db->cft || !db->cname || !db->carch || !db->desc)
             s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
     } else if (s == R2R_OK) {
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
@@ -92,6 +199,10 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
                 for (size_t p = 0; p < P; p++) acc += ltas[(gg * P + p) * K + k];
                 dst[gg * K + k] = to_db(acc / (double)P);
             }
+        db->cname[db->nc] = strdup(e->name ? e->name : e->path);
+        db->carch[db->nc] = strdup(e->architecture ? e->architecture : "");
+        r2r_capture_desc *d = &db->desc[db->nc];
+        describe(e, d);
         db->cpath[db->nc++] = strdup(e->path);
     }
     for (size_t i = 0; s == R2R_OK && i < ni; i++) {
@@ -112,6 +223,7 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
             if (hz <= FMAX_SCORE) db->band_hi = k;
         }
         if (db->nc == 0) s = r2r_fail(R2R_ERR_INPUT, "library %s has no indexed captures (run 'r2r index build')", root);
+        if (s == R2R_OK) spectral_cab_check(db, root);
         /* z-scales of the dynamics dimensions over every capture × gain row */
         const size_t rows = db->nc * G;
         for (int j = 0; s == R2R_OK && j < R2R_RETRIEVAL_NDYN; j++) {
@@ -140,6 +252,76 @@ size_t r2r_retrieval_irs(const r2r_retrieval_db *db) { return db->ni; }
 const char *r2r_retrieval_capture_path(const r2r_retrieval_db *db, size_t i) { return i < db->nc ? db->cpath[i] : NULL; }
 const char *r2r_retrieval_ir_path(const r2r_retrieval_db *db, size_t i) { return i < db->ni ? db->ipath[i] : NULL; }
 double r2r_retrieval_gain_db(const r2r_retrieval_db *db, int g) { return g >= 0 && g < (int)db->G ? db->gains[g] : 0.0; }
+const char *r2r_retrieval_probe_source(const r2r_retrieval_db *db) { return db->probe_source; }
+
+const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, size_t i)
+{
+    if (i >= db->nc) return NULL;
+    r2r_capture_desc *d = &db->desc[i];
+    d->path = db->cpath[i], d->name = db->cname[i], d->architecture = db->carch[i];
+    return d;
+}
+
+void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS])
+{
+    const float *cs = db->cdb + ((size_t)c * db->G + (size_t)g) * R2R_LTAS_BANDS, *ir = db->idb + (size_t)i * R2R_LTAS_BANDS;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) out[b] = cs[b] + ir[b];
+}
+
+/* I − B(BᵀB + Λ)⁻¹Bᵀ over the scored bands, B = [1, unit-gain dB shapes of the six EQ
+ * bands]: applied to a dB difference it leaves what a mild EQ and a level change cannot
+ * correct. Solved with a small Gauss-Jordan (7×7). */
+static void eq_residual_matrix(const int *bands, int nb, double *R)
+{
+    enum { NB = R2R_EQ_BANDS + 1 };
+    double *B = malloc((size_t)nb * NB * sizeof(double));
+    double *hz = malloc((size_t)nb * sizeof(double)), *resp = malloc((size_t)nb * sizeof(double));
+    if (!B || !hz || !resp) {
+        for (int i = 0; i < nb * nb; i++) R[i] = (i % (nb + 1)) == 0;
+        free(B), free(hz), free(resp);
+        return;
+    }
+    for (int i = 0; i < nb; i++) hz[i] = r2r_ltas_band_hz(bands[i]), B[i * NB] = 1.0;
+    for (int j = 0; j < R2R_EQ_BANDS; j++) {
+        r2r_eq eq;
+        r2r_eq_flat(&eq);
+        eq.band[j].gain_db = 1.0;
+        r2r_eq_response_db(&eq, hz, (size_t)nb, R2R_SAMPLE_RATE, resp);
+        for (int i = 0; i < nb; i++) B[i * NB + 1 + j] = resp[i];
+    }
+    double A[NB][2 * NB];
+    for (int a = 0; a < NB; a++)
+        for (int b = 0; b < NB; b++) {
+            double acc = 0;
+            for (int i = 0; i < nb; i++) acc += B[i * NB + a] * B[i * NB + b];
+            A[a][b] = acc + (a == b && a > 0 ? EQ_RIDGE * nb : 0.0);
+            A[a][NB + b] = a == b;
+        }
+    for (int col = 0; col < NB; col++) {
+        int piv = col;
+        for (int r = col + 1; r < NB; r++)
+            if (fabs(A[r][col]) > fabs(A[piv][col])) piv = r;
+        for (int k = 0; k < 2 * NB; k++) {
+            double t = A[col][k];
+            A[col][k] = A[piv][k], A[piv][k] = t;
+        }
+        const double d = A[col][col];
+        for (int k = 0; k < 2 * NB; k++) A[col][k] /= d;
+        for (int r = 0; r < NB; r++)
+            if (r != col) {
+                const double f = A[r][col];
+                for (int k = 0; k < 2 * NB; k++) A[r][k] -= f * A[col][k];
+            }
+    }
+    for (int i = 0; i < nb; i++)
+        for (int j = 0; j < nb; j++) {
+            double acc = 0;
+            for (int a = 0; a < NB; a++)
+                for (int b = 0; b < NB; b++) acc += B[i * NB + a] * A[a][NB + b] * B[j * NB + b];
+            R[i * nb + j] = (i == j) - acc;
+        }
+    free(B), free(hz), free(resp);
+}
 
 static int cmp_combo(const void *a, const void *b)
 {
@@ -150,18 +332,31 @@ static int cmp_combo(const void *a, const void *b)
 r2r_status r2r_retrieval_rank(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
                               const float *ref_feat, r2r_combo *out, size_t k, size_t *n)
 {
+    r2r_rank_options o = {0};
+    return r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &o, out, k, n);
+}
+
+r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
+                                 const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out,
+                                 size_t k, size_t *n)
+{
     const size_t K = R2R_LTAS_BANDS, total = db->nc * db->G * (db->ni + 1);
-    r2r_combo *all = malloc(total * sizeof *all);
-    if (!all) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     float ref[R2R_LTAS_BANDS];
     for (size_t b = 0; b < K; b++) ref[b] = to_db(ref_ltas[b]);
-    const int lo = db->band_lo, hi = db->band_hi, nb = hi - lo + 1;
-    /* The dynamics term depends on capture and gain only. */
+    int bands[R2R_LTAS_BANDS], nb = 0;
+    const double top = opt && opt->max_hz > 0 && opt->max_hz < FMAX_SCORE ? opt->max_hz : FMAX_SCORE;
+    for (int b = db->band_lo; b <= db->band_hi; b++)
+        if (r2r_ltas_band_hz(b) <= top) bands[nb++] = b;
+    if (nb < 8) return r2r_fail(R2R_ERR_INPUT, "reference has too little bandwidth to match (below %.0f Hz)", top);
+    r2r_combo *all = malloc(total * sizeof *all);
     double *dyn = calloc(db->nc * db->G, sizeof(double));
-    if (!dyn) {
-        free(all);
+    double *R = opt && opt->eq_invariant ? malloc((size_t)nb * nb * sizeof(double)) : NULL;
+    if (!all || !dyn || (opt && opt->eq_invariant && !R)) {
+        free(all), free(dyn), free(R);
         return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
+    if (R) eq_residual_matrix(bands, nb, R);
+    /* The dynamics term depends on capture and gain only. */
     for (size_t r = 0; ref_feat && r < db->nc * db->G; r++) {
         double z = 0;
         for (int j = 0; j < R2R_RETRIEVAL_NDYN; j++) {
@@ -171,24 +366,39 @@ r2r_status r2r_retrieval_rank(const r2r_retrieval_db *db, const float ref_ltas[R
         dyn[r] = sqrt(z / R2R_RETRIEVAL_NDYN);
     }
     size_t m = 0;
-    for (size_t c = 0; c < db->nc; c++)
+    double d[R2R_LTAS_BANDS];
+    for (size_t c = 0; c < db->nc; c++) {
+        const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
         for (size_t g = 0; g < db->G; g++) {
             const float *cs = db->cdb + (c * db->G + g) * K;
-            for (size_t i = 0; i <= db->ni; i++) {
+            for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 const float *ir = db->idb + i * K;
-                double mean = 0, sq = 0;
-                for (int b = lo; b <= hi; b++) {
-                    double d = ref[b] - cs[b] - ir[b];
-                    mean += d;
-                    sq += d * d;
+                double mean = 0, sq = 0, dist;
+                for (int j = 0; j < nb; j++) {
+                    d[j] = ref[bands[j]] - cs[bands[j]] - ir[bands[j]];
+                    mean += d[j];
+                    sq += d[j] * d[j];
                 }
-                mean /= nb;
-                double dist = sqrt(fmax(0.0, sq / nb - mean * mean));
-                if (ref_feat) dist += DYN_WEIGHT * dyn[c * db->G + g];
-                all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist};
+                if (R) {
+                    sq = 0;
+                    for (int a = 0; a < nb; a++) {
+                        const double *row = R + (size_t)a * nb;
+                        double acc = 0;
+                        for (int b = 0; b < nb; b++) acc += row[b] * d[b];
+                        sq += acc * acc;
+                    }
+                    dist = sqrt(sq / nb);
+                } else {
+                    mean /= nb;
+                    dist = sqrt(fmax(0.0, sq / nb - mean * mean));
+                }
+                const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
+                all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy, dy};
             }
         }
+    }
     free(dyn);
+    free(R);
     qsort(all, m, sizeof *all, cmp_combo);
     *n = m < k ? m : k;
     memcpy(out, all, *n * sizeof *all);

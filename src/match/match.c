@@ -1,0 +1,735 @@
+/* r2r_match: the whole pipeline from a reference recording to recipe files.
+ *
+ *   read (any format/rate/channels) → 48 kHz, stereo kept → isolation (dsp by default)
+ *   → guitar-dominant segments → −18 LUFS → raw features + long-term band spectrum
+ *   → every capture × gain × IR scored on spectra (EQ-invariant distance + dynamics,
+ *     cabinet pairing rules) → the best few verified by rendering the probes through
+ *     them at a refined gain → per flavor: the 6-band EQ fitted on spectra with the
+ *     seed's loss, best candidate per flavor → previews (probes or the user's DI)
+ *     loudness-matched to the reference → recipe.json / recipe.md / eq_*.txt.
+ *
+ * Levels: every DI (probe or user's) is brought to a sample peak of R2R_DI_PEAK_DBFS
+ * before the recipe's input gain, so a recipe's input gain means the same for any DI. */
+#include "r2r/match.h"
+#include "match/recipe.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "library/analyze.h"
+#include "r2r/audio.h"
+#include "r2r/constants.h"
+#include "r2r/dsp.h"
+#include "r2r/features.h"
+#include "r2r/fileutil.h"
+#include "r2r/isolate.h"
+#include "r2r/library.h"
+#include "r2r/ltas.h"
+#include "r2r/nam.h"
+#include "r2r/retrieve.h"
+
+#define MAX_ANALYSE_S 360.0 /* longer references: the first six minutes are analysed */
+#define MIN_REFERENCE_S 1.0
+#define SEG_S 0.5           /* segment length for picking guitar-dominant parts */
+#define MAX_M 16
+#define DEFAULT_K 10
+#define DEFAULT_M 5
+#define GAIN_PENALTY_DIV 12.0 /* seed: gain moves cost |Δ|/12 (1 per grid span) */
+#define EQ_FMIN 40.0
+#define EQ_FMAX 14000.0
+#define PREVIEW_MAX_LUFS (-16.0)
+
+typedef struct {
+    int c, g, i;           /* capture, grid gain, IR (ni = none) */
+    double gain_db;        /* refined input gain */
+    double dist, dyn;      /* retrieval distance and its dynamics part */
+    double verified_db;    /* after the true render */
+    float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
+    int ok;
+} candidate;
+
+typedef struct {
+    int cand;
+    r2r_eq eq;
+    r2r_eqfit_loss loss;
+    double total, gain_penalty, output_gain_db;
+} flavor_pick;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void warn(r2r_match_summary *s, const char *fmt, ...)
+{
+    size_t len = strlen(s->warnings);
+    if (len + 2 >= sizeof s->warnings) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->warnings + len, sizeof s->warnings - len - 1, fmt, ap);
+    va_end(ap);
+    len = strlen(s->warnings);
+    if (len + 1 < sizeof s->warnings) s->warnings[len] = '\n', s->warnings[len + 1] = '\0';
+}
+
+static void report(const r2r_match_options *o, double f, const char *stage)
+{
+    if (o->progress) o->progress(f, stage, o->user);
+}
+
+static double band_db(double p) { return 10.0 * log10(p > 1e-20 ? p : 1e-20); }
+
+/* Guitar-dominant parts: 0.5 s segments within 30 dB of the loudest, and, when a
+ * residual (mix − guitar) exists, at least as guitar-dominated as the median segment. */
+static r2r_status select_segments(const float *g, const float *mix, size_t n, float **out, size_t *outn)
+{
+    const size_t L = (size_t)(SEG_S * R2R_SAMPLE_RATE), ns = n / L;
+    *out = NULL, *outn = 0;
+    if (ns < 2) {
+        *out = malloc(n * sizeof(float));
+        if (!*out) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        memcpy(*out, g, n * sizeof(float));
+        *outn = n;
+        return R2R_OK;
+    }
+    double *lev = malloc(ns * sizeof(double)), *ratio = malloc(ns * sizeof(double)), *sorted = malloc(ns * sizeof(double));
+    float *dst = malloc(n * sizeof(float));
+    if (!lev || !ratio || !sorted || !dst) {
+        free(lev), free(ratio), free(sorted), free(dst);
+        return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    }
+    double top = -INFINITY;
+    for (size_t s = 0; s < ns; s++) {
+        double eg = 1e-20, er = 1e-20;
+        for (size_t t = s * L; t < (s + 1) * L; t++) {
+            eg += (double)g[t] * g[t];
+            if (mix) {
+                const double r = (double)mix[t] - g[t];
+                er += r * r;
+            }
+        }
+        lev[s] = 10 * log10(eg / L);
+        ratio[s] = mix ? 10 * log10(eg / er) : 0.0;
+        sorted[s] = ratio[s];
+        if (lev[s] > top) top = lev[s];
+    }
+    /* median ratio (insertion sort: a few hundred segments at most) */
+    for (size_t a = 1; a < ns; a++)
+        for (size_t b = a; b > 0 && sorted[b - 1] > sorted[b]; b--) {
+            double t = sorted[b];
+            sorted[b] = sorted[b - 1], sorted[b - 1] = t;
+        }
+    const double med = sorted[ns / 2];
+    size_t m = 0;
+    for (int pass = 0; pass < 2 && m < 4 * L; pass++) {
+        m = 0;
+        for (size_t s = 0; s < ns; s++) {
+            if (lev[s] < top - 30.0) continue;
+            if (pass == 0 && mix && ratio[s] < med) continue;
+            memcpy(dst + m, g + s * L, L * sizeof(float));
+            m += L;
+        }
+    }
+    free(lev), free(ratio), free(sorted);
+    if (m == 0) {
+        memcpy(dst, g, n * sizeof(float));
+        m = n;
+    }
+    *out = dst, *outn = m;
+    return R2R_OK;
+}
+
+/* di (at the DI level convention) × gain → capture → IR → EQ, into out (n samples). */
+static r2r_status render_chain(r2r_nam *m, const float *ir, size_t irn, double gain_db, const r2r_eq *eq,
+                               const float *di, size_t n, float *out)
+{
+    float *x = malloc(n * sizeof(float));
+    if (!x) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    const float g = (float)r2r_db_to_lin(gain_db);
+    for (size_t t = 0; t < n; t++) x[t] = di[t] * g;
+    r2r_status s = r2r_nam_render(m, x, x, n);
+    if (s == R2R_OK && ir) s = r2r_convolve(x, n, ir, irn, out);
+    else if (s == R2R_OK) memcpy(out, x, n * sizeof(float));
+    free(x);
+    if (s == R2R_OK && eq) {
+        r2r_eq_runner run;
+        r2r_eq_runner_init(&run, eq, R2R_SAMPLE_RATE);
+        r2r_eq_runner_process(&run, out, n);
+    }
+    return s;
+}
+
+static char *join_path(const char *dir, const char *rel)
+{
+    if (!rel) return NULL;
+    if (rel[0] == '/') return strdup(rel);
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, rel);
+    return p;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = p ? strrchr(p, '/') : NULL;
+    return s ? s + 1 : p;
+}
+
+static const char *bq_type_name(r2r_bq_type t)
+{
+    switch (t) {
+    case R2R_BQ_LOWSHELF: return "lowshelf";
+    case R2R_BQ_HIGHSHELF: return "highshelf";
+    case R2R_BQ_HIGHPASS: return "highpass";
+    case R2R_BQ_LOWPASS: return "lowpass";
+    default: return "peaking";
+    }
+}
+
+char *r2r_eq_apo_text(const r2r_eq *eq)
+{
+    double pre = 0;
+    for (int b = 0; b < R2R_EQ_BANDS; b++)
+        if (eq->band[b].gain_db > pre) pre = eq->band[b].gain_db;
+    char *buf = malloc(1024);
+    if (!buf) return NULL;
+    int n = snprintf(buf, 1024, "Preamp: %.1f dB\n", -pre);
+    for (int b = 0; b < R2R_EQ_BANDS; b++) {
+        const r2r_eq_band *x = &eq->band[b];
+        const char *t = x->type == R2R_BQ_LOWSHELF ? "LSC" : x->type == R2R_BQ_HIGHSHELF ? "HSC" : "PK";
+        n += snprintf(buf + n, 1024 - (size_t)n, "Filter %d: ON %s Fc %.0f Hz Gain %.1f dB Q %.2f\n", b + 1, t,
+                      x->freq_hz, x->gain_db, x->q);
+    }
+    return buf;
+}
+
+static cJSON *eq_json(const r2r_eq *eq)
+{
+    cJSON *o = cJSON_CreateObject(), *bands = cJSON_AddArrayToObject(o, "bands");
+    for (int b = 0; b < R2R_EQ_BANDS; b++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "type", bq_type_name(eq->band[b].type));
+        cJSON_AddNumberToObject(x, "freq_hz", round(eq->band[b].freq_hz * 10) / 10);
+        cJSON_AddNumberToObject(x, "gain_db", round(eq->band[b].gain_db * 100) / 100);
+        cJSON_AddNumberToObject(x, "q", round(eq->band[b].q * 1000) / 1000);
+        cJSON_AddItemToArray(bands, x);
+    }
+    return o;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The DI that previews play: the user's (read, mono, 48 kHz) or the probes in a row. */
+static r2r_status preview_di(const char *di_path, const r2r_probe_set *ps, float **out, size_t *n)
+{
+    if (di_path) {
+        r2r_audio a;
+        r2r_status s = r2r_audio_read(di_path, R2R_READ_MONO, &a);
+        if (s == R2R_OK) s = r2r_audio_resample(&a, R2R_SAMPLE_RATE);
+        if (s != R2R_OK) return s;
+        const float pk = r2r_peak(a.data, a.frames);
+        if (!(pk > 0)) {
+            r2r_audio_free(&a);
+            return r2r_fail(R2R_ERR_INPUT, "%s: the DI is silent", di_path);
+        }
+        r2r_gain_apply(a.data, a.frames, R2R_DI_PEAK_DBFS - r2r_lin_to_db(pk));
+        *out = a.data, *n = a.frames;
+        return R2R_OK;
+    }
+    const size_t gap = R2R_SAMPLE_RATE / 4;
+    size_t total = 0;
+    for (size_t p = 0; p < ps->count; p++) total += ps->len[p] + gap;
+    float *x = calloc(total + 1, sizeof(float));
+    if (!x) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    size_t at = 0;
+    for (size_t p = 0; p < ps->count; p++) {
+        memcpy(x + at, ps->audio[p], ps->len[p] * sizeof(float));
+        at += ps->len[p] + gap;
+    }
+    *out = x, *n = total;
+    return R2R_OK;
+}
+
+static double to_score(double dist_db) { return round(1000.0 / (1.0 + dist_db / 3.0)) / 1000.0; }
+
+r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r_match_summary *sum)
+{
+    const double t_start = now_s();
+    r2r_match_options o = *opt_in;
+    if (o.top_k <= 0) o.top_k = DEFAULT_K;
+    if (o.top_m <= 0) o.top_m = DEFAULT_M;
+    if (o.top_m > MAX_M) o.top_m = MAX_M;
+    if (o.isolation < 0) o.isolation = R2R_ISO_DSP;
+    memset(sum, 0, sizeof *sum);
+    if (!o.library) return r2r_fail(R2R_ERR_INPUT, "no library given (--library LIB)");
+    if (!o.out_dir) return r2r_fail(R2R_ERR_INPUT, "no output folder given (--out DIR)");
+    double tm[8] = {0};
+    r2r_status s;
+    r2r_audio a = {0};
+    r2r_isolated iso = {0};
+    r2r_retrieval_db *db = NULL;
+    r2r_probe_set ps = {0};
+    float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL;
+    r2r_combo *all = NULL;
+    r2r_nam *nams[MAX_M] = {0};
+    float *irs[MAX_M] = {0};
+    size_t irn[MAX_M] = {0};
+    candidate cand[MAX_M];
+    flavor_pick pick[R2R_FLAVOR_COUNT];
+    int nc = 0;
+    cJSON *root = NULL;
+    size_t seg_n = 0, di_n = 0;
+    double t0 = now_s();
+
+    /* ---- 1. read and preprocess ---- */
+    report(&o, 0.0, "reading the reference");
+    if ((s = r2r_audio_read(reference, 0, &a)) != R2R_OK) goto out;
+    const int in_rate = a.sample_rate, in_ch = a.channels;
+    const double in_dur = (double)a.frames / a.sample_rate;
+    if (in_dur < MIN_REFERENCE_S) {
+        s = r2r_fail(R2R_ERR_INPUT, "%s: too short (%.2f s; at least %.0f s of guitar needed)", reference, in_dur,
+                     MIN_REFERENCE_S);
+        goto out;
+    }
+    if (in_dur > MAX_ANALYSE_S) {
+        warn(sum, "the reference is %.0f s long; only the first %.0f s are analysed", in_dur, MAX_ANALYSE_S);
+        a.frames = (size_t)(MAX_ANALYSE_S * a.sample_rate);
+    }
+    double max_hz = 0;
+    if (in_rate < 32000) {
+        max_hz = 0.45 * in_rate;
+        warn(sum, "the reference is sampled at %d Hz: nothing above %.0f Hz to match, so the treble of the "
+                  "recipe is a guess", in_rate, max_hz);
+    }
+    {
+        /* Clipping: many samples at a full scale of 1 (a float file may exceed 1: not clipped). */
+        size_t clipped = 0, total = a.frames * (size_t)a.channels;
+        const float pk = r2r_peak(a.data, total);
+        for (size_t i = 0; pk <= 1.0001f && i < total; i++) clipped += fabsf(a.data[i]) >= 0.999f * pk && pk >= 0.99f;
+        if (clipped > total / 1000 + 8)
+            warn(sum, "the reference is clipped (%.2f %% of samples at full scale): its distortion is part of "
+                      "what gets matched", 100.0 * clipped / total);
+    }
+    if (a.channels > 2) {
+        /* more than stereo: fold to stereo (odd channels left, even right) */
+        float *st = malloc(a.frames * 2 * sizeof(float));
+        if (!st) {
+            s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t f = 0; f < a.frames; f++) {
+            double l = 0, r = 0;
+            for (int c = 0; c < a.channels; c++) *(c % 2 ? &r : &l) += a.data[f * a.channels + c];
+            st[2 * f] = (float)(l / ((a.channels + 1) / 2)), st[2 * f + 1] = (float)(r / (a.channels / 2));
+        }
+        free(a.data);
+        a.data = st, a.channels = 2;
+    }
+    if ((s = r2r_audio_resample(&a, R2R_SAMPLE_RATE)) != R2R_OK) goto out;
+    sum->duration_s = (double)a.frames / R2R_SAMPLE_RATE;
+    tm[0] = now_s() - t0;
+
+    /* ---- 2. isolation ---- */
+    t0 = now_s();
+    report(&o, 0.05, "isolating the guitar");
+    if ((s = r2r_isolate(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, (r2r_iso_backend)o.isolation, &iso)) != R2R_OK)
+        goto out;
+    snprintf(sum->backend, sizeof sum->backend, "%s", r2r_iso_backend_name((r2r_iso_backend)o.isolation));
+    sum->confidence = iso.confidence;
+    if (o.isolation == R2R_ISO_MOCK)
+        warn(sum, "isolation backend 'mock' is a plain band-pass meant for tests; use 'dsp' or 'command'");
+    mono = malloc(a.frames * sizeof(float));
+    if (!mono) {
+        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t f = 0; f < a.frames; f++) {
+        double acc = 0;
+        for (int c = 0; c < a.channels; c++) acc += a.data[f * a.channels + c];
+        mono[f] = (float)(acc / a.channels);
+    }
+    double ref_lufs = -HUGE_VAL;
+    r2r_loudness_lufs(iso.guitar, iso.frames, 1, R2R_SAMPLE_RATE, &ref_lufs);
+    if (!(ref_lufs > -70.0)) {
+        s = r2r_fail(R2R_ERR_INPUT, "%s: silent (no guitar to match%s)", reference,
+                     o.isolation == R2R_ISO_NONE ? "" : " after isolation");
+        goto out;
+    }
+    if (o.isolation == R2R_ISO_DSP && iso.confidence > 0.9 && in_ch == 1)
+        warn(sum, "this looks like an isolated guitar already (isolation confidence %.2f); "
+                  "'--isolation none' would keep it untouched", iso.confidence);
+    tm[1] = now_s() - t0;
+
+    /* ---- 3. segments, level, features, spectrum ---- */
+    t0 = now_s();
+    report(&o, 0.25, "analysing the reference");
+    if ((s = select_segments(iso.guitar, o.isolation == R2R_ISO_NONE ? NULL : mono, iso.frames, &seg, &seg_n)) !=
+        R2R_OK)
+        goto out;
+    r2r_loudness_normalize(seg, seg_n, 1, R2R_SAMPLE_RATE, R2R_TARGET_LUFS, 0.0, NULL);
+    float ref_ltas[R2R_LTAS_BANDS], ref_feat[R2R_FEATURES_DIM];
+    if ((s = r2r_ltas_compute(seg, seg_n, ref_ltas)) != R2R_OK) goto out;
+    {
+        r2r_features *fx;
+        if ((s = r2r_features_create(&fx)) != R2R_OK) goto out;
+        s = r2r_features_extract_raw(fx, seg, seg_n, ref_feat);
+        r2r_features_destroy(fx);
+        if (s != R2R_OK) goto out;
+    }
+    tm[2] = now_s() - t0;
+
+    /* ---- 4. retrieval over every capture × gain × IR ---- */
+    t0 = now_s();
+    report(&o, 0.35, "scoring capture x IR combinations");
+    if ((s = r2r_retrieval_open(o.library, &db)) != R2R_OK) goto out;
+    const size_t NC = r2r_retrieval_captures(db), NI = r2r_retrieval_irs(db);
+    const size_t total = NC * (size_t)R2R_INDEX_N_GAINS * (NI + 1);
+    all = malloc(total * sizeof *all);
+    if (!all) {
+        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    size_t nall = 0;
+    r2r_rank_options ro = {max_hz, 1, 1};
+    if ((s = r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &ro, all, total, &nall)) != R2R_OK) goto out;
+    if (NI == 0) warn(sum, "the library has no cabinet IRs (LIB/cab_irs): only captures with a cabinet fit well");
+    int any_amp = 0;
+    for (size_t c = 0; c < NC; c++) any_amp |= !r2r_retrieval_capture_desc(db, c)->is_pedal;
+    /* Candidates: distinct (capture, IR) pairs in ranked order; pedal-only captures
+     * only when the library has nothing else. */
+    for (size_t r = 0; r < nall && nc < o.top_m; r++) {
+        const r2r_combo *x = &all[r];
+        if (any_amp && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
+        int dup = 0;
+        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && cand[k].i == x->ir;
+        if (dup) continue;
+        candidate *cd = &cand[nc++];
+        memset(cd, 0, sizeof *cd);
+        cd->c = x->capture, cd->g = x->gain, cd->i = x->ir, cd->dist = x->distance_db, cd->dyn = x->dynamics;
+        /* Gain refinement: a parabola through the distances at the neighbouring grid gains. */
+        double dg[R2R_INDEX_N_GAINS];
+        for (int g = 0; g < R2R_INDEX_N_GAINS; g++) dg[g] = NAN;
+        for (size_t q = 0; q < nall; q++)
+            if (all[q].capture == x->capture && all[q].ir == x->ir) dg[all[q].gain] = all[q].distance_db;
+        cd->gain_db = r2r_retrieval_gain_db(db, x->gain);
+        if (x->gain > 0 && x->gain + 1 < R2R_INDEX_N_GAINS && isfinite(dg[x->gain - 1]) && isfinite(dg[x->gain + 1])) {
+            const double a2 = dg[x->gain - 1] - 2 * dg[x->gain] + dg[x->gain + 1];
+            if (a2 > 1e-9) {
+                double off = 0.5 * (dg[x->gain - 1] - dg[x->gain + 1]) / a2;
+                off = off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
+                const double step = r2r_retrieval_gain_db(db, x->gain + 1) - r2r_retrieval_gain_db(db, x->gain);
+                cd->gain_db += off * step;
+            }
+        }
+    }
+    if (nc == 0) {
+        s = r2r_fail(R2R_ERR_INPUT, "no capture in %s could be scored", o.library);
+        goto out;
+    }
+    tm[3] = now_s() - t0;
+
+    /* ---- 5. verification by true render of the probes ---- */
+    t0 = now_s();
+    report(&o, 0.45, "verifying the best candidates");
+    const char *psrc = r2r_retrieval_probe_source(db);
+    if ((s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps)) != R2R_OK) goto out;
+    size_t maxp = 0;
+    for (size_t p = 0; p < ps.count; p++) maxp = ps.len[p] > maxp ? ps.len[p] : maxp;
+    float *ybuf = malloc(maxp * sizeof(float));
+    if (!ybuf) {
+        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (int k = 0; k < nc; k++) {
+        candidate *cd = &cand[k];
+        char *cp = join_path(o.library, r2r_retrieval_capture_path(db, (size_t)cd->c));
+        s = cp ? r2r_nam_load(cp, 0, &nams[k]) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        free(cp);
+        if (s == R2R_OK && cd->i < (int)NI) {
+            char *ip = join_path(o.library, r2r_retrieval_ir_path(db, (size_t)cd->i));
+            s = ip ? r2r_ir_load(ip, &irs[k], &irn[k]) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+            free(ip);
+        }
+        if (s != R2R_OK) { /* a file changed since indexing: skip it, say so */
+            warn(sum, "skipped a candidate: %s", r2r_last_error());
+            s = R2R_OK;
+            continue;
+        }
+        double acc[R2R_LTAS_BANDS] = {0};
+        for (size_t p = 0; p < ps.count && s == R2R_OK; p++) {
+            float b[R2R_LTAS_BANDS];
+            s = render_chain(nams[k], irs[k], irn[k], cd->gain_db, NULL, ps.audio[p], ps.len[p], ybuf);
+            if (s == R2R_OK) s = r2r_ltas_compute(ybuf, ps.len[p], b);
+            for (int q = 0; q < R2R_LTAS_BANDS && s == R2R_OK; q++) acc[q] += b[q] / (double)ps.count;
+        }
+        if (s != R2R_OK) break;
+        for (int q = 0; q < R2R_LTAS_BANDS; q++) cd->pred[q] = (float)acc[q];
+        cd->ok = 1;
+        report(&o, 0.45 + 0.25 * (k + 1) / nc, "verifying the best candidates");
+    }
+    free(ybuf);
+    if (s != R2R_OK) goto out;
+    tm[4] = now_s() - t0;
+
+    /* ---- 6. gain + EQ per flavor on spectra ---- */
+    t0 = now_s();
+    report(&o, 0.7, "fitting gain and EQ for three flavors");
+    double fz[R2R_LTAS_BANDS], target[R2R_LTAS_BANDS];
+    const double top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX;
+    for (int f = 0; f < R2R_FLAVOR_COUNT; f++) pick[f].cand = -1, pick[f].total = INFINITY;
+    for (int k = 0; k < nc; k++) {
+        candidate *cd = &cand[k];
+        if (!cd->ok) continue;
+        size_t nb = 0;
+        double mean = 0, sq = 0;
+        for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+            const double hz = r2r_ltas_band_hz(b);
+            if (hz < EQ_FMIN || hz > top_hz) continue;
+            fz[nb] = hz;
+            target[nb] = band_db(ref_ltas[b]) - band_db(cd->pred[b]);
+            mean += target[nb], sq += target[nb] * target[nb];
+            nb++;
+        }
+        mean /= (double)nb;
+        cd->verified_db = sqrt(fmax(0.0, sq / (double)nb - mean * mean));
+        const double grid = r2r_retrieval_gain_db(db, cd->g);
+        const double gpen = fabs(cd->gain_db - grid) / GAIN_PENALTY_DIV;
+        for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
+            r2r_eq eq;
+            r2r_eqfit_loss L;
+            if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
+                goto out;
+            const double tot = L.total + cd->dyn + gpen;
+            if (tot < pick[f].total) {
+                pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
+                pick[f].gain_penalty = gpen;
+            }
+        }
+    }
+    if (pick[0].cand < 0) {
+        s = r2r_fail(R2R_ERR_INPUT, "no candidate could be rendered (library files changed? re-run r2r index build)");
+        goto out;
+    }
+    tm[5] = now_s() - t0;
+
+    /* ---- 7. previews and files ---- */
+    t0 = now_s();
+    report(&o, 0.85, "rendering previews");
+    if (mkdir_p(o.out_dir) != 0) {
+        s = r2r_fail(R2R_ERR_IO, "%s: cannot create the output folder: %s", o.out_dir, strerror(errno));
+        goto out;
+    }
+    char path[4600];
+    /* Listening level for the A/B files: the reference's loudness, but no hotter than
+     * PREVIEW_MAX_LUFS so previews of a loud master do not clip. */
+    const double listen_lufs = ref_lufs < PREVIEW_MAX_LUFS ? ref_lufs : PREVIEW_MAX_LUFS;
+    r2r_gain_apply(iso.guitar, iso.frames, listen_lufs - ref_lufs);
+    snprintf(path, sizeof path, "%s/reference_isolated.wav", o.out_dir);
+    if ((s = r2r_audio_write_wav(path, iso.guitar, iso.frames, 1, R2R_SAMPLE_RATE)) != R2R_OK) goto out;
+    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
+    prev = malloc(di_n * sizeof(float));
+    if (!prev) {
+        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
+        const int k = pick[f].cand;
+        if ((s = render_chain(nams[k], irs[k], irn[k], cand[k].gain_db, &pick[f].eq, di, di_n, prev)) != R2R_OK)
+            goto out;
+        /* output_gain_db brings the chain to the reference's loudness; the preview files
+         * sit at the listening level, like reference_isolated.wav. */
+        double applied = 0;
+        r2r_loudness_match(prev, di_n, listen_lufs, &applied);
+        pick[f].output_gain_db = applied + (ref_lufs - listen_lufs);
+        snprintf(path, sizeof path, "%s/preview_%s.wav", o.out_dir, r2r_flavor_name((r2r_flavor)f));
+        if ((s = r2r_audio_write_wav(path, prev, di_n, 1, R2R_SAMPLE_RATE)) != R2R_OK) goto out;
+        char *txt = r2r_eq_apo_text(&pick[f].eq);
+        snprintf(path, sizeof path, "%s/eq_%s.txt", o.out_dir, r2r_flavor_name((r2r_flavor)f));
+        s = txt ? r2r_write_text_atomic(path, txt) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        free(txt);
+        if (s != R2R_OK) goto out;
+        report(&o, 0.85 + 0.1 * (f + 1) / R2R_FLAVOR_COUNT, "rendering previews");
+    }
+    tm[6] = now_s() - t0;
+
+    /* ---- recipe.json ---- */
+    root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "version", 1);
+    cJSON *rf = cJSON_AddObjectToObject(root, "reference");
+    cJSON_AddStringToObject(rf, "path", reference);
+    cJSON_AddNumberToObject(rf, "duration_s", round(in_dur * 1000) / 1000);
+    cJSON_AddNumberToObject(rf, "analysed_s", round((double)seg_n / R2R_SAMPLE_RATE * 100) / 100);
+    cJSON_AddNumberToObject(rf, "lufs", round(ref_lufs * 100) / 100);
+    cJSON_AddNumberToObject(rf, "sample_rate", in_rate);
+    cJSON_AddNumberToObject(rf, "channels", in_ch);
+    cJSON *is = cJSON_AddObjectToObject(rf, "isolation");
+    cJSON_AddStringToObject(is, "backend", sum->backend);
+    cJSON_AddNumberToObject(is, "confidence", round(iso.confidence * 1000) / 1000);
+    cJSON_AddStringToObject(rf, "isolated", "reference_isolated.wav");
+    cJSON_AddNumberToObject(rf, "preview_lufs", round(listen_lufs * 100) / 100);
+    cJSON *lv = cJSON_AddObjectToObject(root, "levels");
+    cJSON_AddNumberToObject(lv, "di_peak_dbfs", R2R_DI_PEAK_DBFS);
+    cJSON_AddStringToObject(lv, "convention",
+                            "input_gain_db applies to a DI whose sample peak is at di_peak_dbfs; r2r render "
+                            "brings any DI there first. output_gain_db brings the probe previews to the "
+                            "reference's loudness; the preview files and reference_isolated.wav play at reference.preview_lufs.");
+    cJSON_AddStringToObject(lv, "library", o.library);
+    /* ranked retrieval lists */
+    cJSON *rt = cJSON_AddObjectToObject(root, "retrieval");
+    cJSON *rc = cJSON_AddArrayToObject(rt, "captures"), *ri = cJSON_AddArrayToObject(rt, "irs");
+    {
+        unsigned char *seen_c = calloc(NC + 1, 1), *seen_i = calloc(NI + 2, 1);
+        int nrc = 0, nri = 0;
+        const int want = o.top_k;
+        for (size_t r = 0; seen_c && seen_i && r < nall && (nrc < want || nri < want); r++) {
+            const r2r_combo *x = &all[r];
+            if (nrc < want && !seen_c[x->capture]) {
+                seen_c[x->capture] = 1, nrc++;
+                const r2r_capture_desc *d = r2r_retrieval_capture_desc(db, (size_t)x->capture);
+                cJSON *e = cJSON_CreateObject();
+                char *ap = join_path(o.library, d->path);
+                cJSON_AddStringToObject(e, "path", ap ? ap : d->path);
+                free(ap);
+                cJSON_AddStringToObject(e, "name", d->name);
+                cJSON_AddNumberToObject(e, "score", to_score(x->distance_db));
+                cJSON_AddNumberToObject(e, "distance_db", round(x->distance_db * 100) / 100);
+                cJSON_AddNumberToObject(e, "best_gain_db", r2r_retrieval_gain_db(db, x->gain));
+                cJSON_AddBoolToObject(e, "has_cab", d->has_cab);
+                cJSON_AddBoolToObject(e, "pedal", d->is_pedal);
+                cJSON_AddItemToArray(rc, e);
+            }
+            if (nri < want && !seen_i[x->ir]) {
+                seen_i[x->ir] = 1, nri++;
+                cJSON *e = cJSON_CreateObject();
+                if (x->ir < (int)NI) {
+                    char *ap = join_path(o.library, r2r_retrieval_ir_path(db, (size_t)x->ir));
+                    cJSON_AddStringToObject(e, "path", ap ? ap : "");
+                    cJSON_AddStringToObject(e, "name", base_name(r2r_retrieval_ir_path(db, (size_t)x->ir)));
+                    free(ap);
+                } else {
+                    cJSON_AddNullToObject(e, "path");
+                    cJSON_AddStringToObject(e, "name", "no IR");
+                }
+                cJSON_AddNumberToObject(e, "score", to_score(x->distance_db));
+                cJSON_AddNumberToObject(e, "distance_db", round(x->distance_db * 100) / 100);
+                cJSON_AddItemToArray(ri, e);
+            }
+        }
+        free(seen_c), free(seen_i);
+    }
+    cJSON *cs = cJSON_AddArrayToObject(root, "candidates");
+    for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
+        const int k = pick[f].cand;
+        const candidate *cd = &cand[k];
+        const r2r_capture_desc *d = r2r_retrieval_capture_desc(db, (size_t)cd->c);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "flavor", r2r_flavor_name((r2r_flavor)f));
+        cJSON *cap = cJSON_AddObjectToObject(e, "capture");
+        char *ap = join_path(o.library, d->path);
+        cJSON_AddStringToObject(cap, "path", ap ? ap : d->path);
+        free(ap);
+        cJSON_AddStringToObject(cap, "name", d->name);
+        cJSON_AddStringToObject(cap, "architecture", d->architecture);
+        cJSON_AddBoolToObject(cap, "has_cab", d->has_cab);
+        if (d->cab_reason) cJSON_AddStringToObject(cap, "cab_detected_from", d->cab_reason);
+        cJSON_AddBoolToObject(cap, "pedal", d->is_pedal);
+        if (cd->i < (int)NI) {
+            cJSON *ir = cJSON_AddObjectToObject(e, "ir");
+            char *ip = join_path(o.library, r2r_retrieval_ir_path(db, (size_t)cd->i));
+            cJSON_AddStringToObject(ir, "path", ip ? ip : "");
+            free(ip);
+            cJSON_AddStringToObject(ir, "name", base_name(r2r_retrieval_ir_path(db, (size_t)cd->i)));
+        } else
+            cJSON_AddNullToObject(e, "ir");
+        cJSON_AddNumberToObject(e, "input_gain_db", round(cd->gain_db * 100) / 100);
+        cJSON_AddNumberToObject(e, "output_gain_db", round(pick[f].output_gain_db * 100) / 100);
+        cJSON_AddItemToObject(e, "eq", eq_json(&pick[f].eq));
+        cJSON *L = cJSON_AddObjectToObject(e, "loss");
+        cJSON_AddNumberToObject(L, "spectral_db", round(pick[f].loss.spectral_db * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "dynamics", round(cd->dyn * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "eq_penalty", round(pick[f].loss.eq_penalty * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "flavor", round(pick[f].loss.flavor * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "total", round(pick[f].total * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "before_eq_db", round(cd->verified_db * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "retrieval_db", round(cd->dist * 1000) / 1000);
+        char name[64];
+        snprintf(name, sizeof name, "preview_%s.wav", r2r_flavor_name((r2r_flavor)f));
+        cJSON_AddStringToObject(e, "preview", name);
+        snprintf(name, sizeof name, "eq_%s.txt", r2r_flavor_name((r2r_flavor)f));
+        cJSON_AddStringToObject(e, "eq_preset", name);
+        cJSON *notes = cJSON_AddArrayToObject(e, "notes");
+        if (cd->i >= (int)NI && d->has_cab)
+            cJSON_AddItemToArray(notes, cJSON_CreateString("no cabinet IR needed: this capture already includes the cabinet"));
+        else if (cd->i >= (int)NI)
+            cJSON_AddItemToArray(notes, cJSON_CreateString("no cabinet IR: the capture alone matched best"));
+        if (d->is_pedal)
+            cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: the library has no amp "
+                                                           "captures, so it stands in for a whole rig"));
+        cJSON_AddItemToArray(cs, e);
+        snprintf(sum->flavor[f].capture, sizeof sum->flavor[f].capture, "%s", d->name);
+        snprintf(sum->flavor[f].ir, sizeof sum->flavor[f].ir, "%s",
+                 cd->i < (int)NI ? base_name(r2r_retrieval_ir_path(db, (size_t)cd->i)) : "no IR");
+        sum->flavor[f].input_gain_db = cd->gain_db;
+        sum->flavor[f].output_gain_db = pick[f].output_gain_db;
+        sum->flavor[f].spectral_db = pick[f].loss.spectral_db;
+        sum->flavor[f].total = pick[f].total;
+    }
+    if (sum->warnings[0]) {
+        cJSON *w = cJSON_AddArrayToObject(root, "warnings");
+        char tmp[sizeof sum->warnings];
+        snprintf(tmp, sizeof tmp, "%s", sum->warnings);
+        for (char *line = strtok(tmp, "\n"); line; line = strtok(NULL, "\n"))
+            cJSON_AddItemToArray(w, cJSON_CreateString(line));
+    }
+    cJSON *ts = cJSON_AddObjectToObject(root, "timings_s");
+    const char *tn[7] = {"read", "isolate", "analyse", "retrieve", "verify", "optimize", "previews"};
+    for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(ts, tn[i], round(tm[i] * 1000) / 1000);
+    cJSON_AddNumberToObject(ts, "total", round((now_s() - t_start) * 1000) / 1000);
+    {
+        char *text = cJSON_Print(root);
+        snprintf(path, sizeof path, "%s/recipe.json", o.out_dir);
+        s = text ? r2r_write_text_atomic(path, text) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        free(text);
+        if (s != R2R_OK) goto out;
+        char *md = r2r_recipe_markdown(root);
+        snprintf(path, sizeof path, "%s/recipe.md", o.out_dir);
+        s = md ? r2r_write_text_atomic(path, md) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        free(md);
+        if (s != R2R_OK) goto out;
+    }
+    report(&o, 1.0, "done");
+    sum->seconds = now_s() - t_start;
+out:
+    cJSON_Delete(root);
+    for (int k = 0; k < MAX_M; k++) {
+        if (nams[k]) r2r_nam_free(nams[k]);
+        free(irs[k]);
+    }
+    free(all), free(mono), free(seg), free(di), free(prev);
+    r2r_probes_free(&ps);
+    r2r_retrieval_close(db);
+    r2r_isolated_free(&iso);
+    r2r_audio_free(&a);
+    return s;
+}

@@ -1,0 +1,397 @@
+/* The matcher end to end on a small real library (amps, a full rig with its cabinet, a
+ * pedal; two cabinet IRs): references rendered from a known rig with a DI that is not
+ * a probe, the recipe files and their keys, the cabinet and pedal rules, `r2r render`
+ * round trip, bad input, and malformed recipes. */
+#include "testutil.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "r2r/audio.h"
+#include "r2r/index.h"
+#include "r2r/match.h"
+
+static char lib[4096], work[4096];
+
+static void link_into(const char *rel, const char *sub, const char *as)
+{
+    char dst[8192];
+    snprintf(dst, sizeof dst, "%s/%s/%s", lib, sub, as);
+    unlink(dst);
+    assert_int_equal(symlink(shared_path(rel), dst), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!shared_available()) return 0;
+    snprintf(lib, sizeof lib, "%s/lib", test_tmpdir("match"));
+    snprintf(work, sizeof work, "%s/work", test_tmpdir("match") );
+    char p[8300];
+    snprintf(p, sizeof p, "%s/nam_models", lib);
+    mkdir(lib, 0755), mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/cab_irs", lib);
+    mkdir(p, 0755), mkdir(work, 0755);
+    return 0;
+}
+
+static void build_library(void)
+{
+    link_into("data/captures/jcm.nam", "nam_models", "jcm.nam");
+    link_into("data/captures/dumble.nam", "nam_models", "dumble.nam");
+    link_into("data/captures/deluxe.nam", "nam_models", "deluxe.nam");
+    link_into("data/community-captures/Phillipe P JVM-OD2-RD-NoDrive-Cab-ESR0,006.nam", "nam_models",
+              "JVM-OD2-Cab.nam");
+    link_into("data/community-captures/Phillipe P BOSS-SD1-Feather-ESR0,001.nam", "nam_models", "BOSS-SD1.nam");
+    link_into("data/irs/celestion.wav", "cab_irs", "celestion.wav");
+    link_into("data/irs/mesa.wav", "cab_irs", "mesa.wav");
+    r2r_index_options opt = {0};
+    opt.jobs = 2;
+    r2r_index_report rep;
+    if (r2r_index_build(lib, &opt, &rep) != R2R_OK) fail_msg("index: %s", r2r_last_error());
+    assert_int_equal(rep.captures_indexed, 5);
+    assert_int_equal(rep.irs_indexed, 2);
+}
+
+/* A reference from a known rig, made with `r2r render` from a hand-written recipe. */
+static void make_reference(const char *capture_rel, const char *ir_rel, double gain, const char *di_rel,
+                           const char *out)
+{
+    char recipe[8300], cap[4200], ir[4200];
+    snprintf(recipe, sizeof recipe, "%s/truth.json", work);
+    snprintf(cap, sizeof cap, "%s", shared_path(capture_rel));
+    if (ir_rel) snprintf(ir, sizeof ir, "\"%s\"", shared_path(ir_rel));
+    FILE *f = fopen(recipe, "w");
+    fprintf(f,
+            "{\"version\":1,\"candidates\":[{\"flavor\":\"balanced\",\"capture\":{\"path\":\"%s\"},"
+            "\"ir\":%s%s%s,\"input_gain_db\":%g,\"output_gain_db\":-12,\"eq\":{\"bands\":["
+            "{\"type\":\"lowshelf\",\"freq_hz\":126,\"gain_db\":1,\"q\":0.707},"
+            "{\"type\":\"peaking\",\"freq_hz\":316,\"gain_db\":-1,\"q\":0.707},"
+            "{\"type\":\"peaking\",\"freq_hz\":866,\"gain_db\":0.5,\"q\":0.707},"
+            "{\"type\":\"peaking\",\"freq_hz\":2291,\"gain_db\":-1,\"q\":0.707},"
+            "{\"type\":\"peaking\",\"freq_hz\":4583,\"gain_db\":1,\"q\":0.707},"
+            "{\"type\":\"highshelf\",\"freq_hz\":8485,\"gain_db\":-0.5,\"q\":0.707}]}}]}",
+            cap, ir_rel ? "{\"path\":" : "null", ir_rel ? ir : "", ir_rel ? "}" : "", gain);
+    fclose(f);
+    if (r2r_recipe_render(recipe, "balanced", shared_path(di_rel), out) != R2R_OK)
+        fail_msg("truth render: %s", r2r_last_error());
+}
+
+static cJSON *load_json(const char *path)
+{
+    char *t = read_file(path, NULL);
+    assert_non_null(t);
+    cJSON *o = cJSON_Parse(t);
+    free(t);
+    assert_non_null(o);
+    return o;
+}
+
+static const char *s_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void check_recipe(const char *dir, cJSON **out)
+{
+    char p[8300];
+    snprintf(p, sizeof p, "%s/recipe.json", dir);
+    cJSON *r = load_json(p);
+    assert_int_equal(cJSON_GetObjectItem(r, "version")->valueint, 1);
+    const cJSON *ref = cJSON_GetObjectItem(r, "reference");
+    assert_non_null(s_of(ref, "path"));
+    assert_true(cJSON_GetObjectItem(ref, "duration_s")->valuedouble > 1.0);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(ref, "lufs")));
+    const cJSON *iso = cJSON_GetObjectItem(ref, "isolation");
+    assert_non_null(s_of(iso, "backend"));
+    double conf = cJSON_GetObjectItem(iso, "confidence")->valuedouble;
+    assert_true(conf >= 0 && conf <= 1);
+    /* ranked lists, best first */
+    const cJSON *rt = cJSON_GetObjectItem(r, "retrieval");
+    const cJSON *caps = cJSON_GetObjectItem(rt, "captures"), *irs = cJSON_GetObjectItem(rt, "irs");
+    assert_int_equal(cJSON_GetArraySize(caps), 5); /* all five (fewer than 10 in the library) */
+    assert_int_equal(cJSON_GetArraySize(irs), 3);  /* two IRs and "no IR" */
+    double prev = 2;
+    const cJSON *e;
+    int no_ir = 0;
+    cJSON_ArrayForEach(e, caps)
+    {
+        double sc = cJSON_GetObjectItem(e, "score")->valuedouble;
+        assert_true(sc <= prev + 1e-9);
+        prev = sc;
+        assert_int_equal(access(s_of(e, "path"), R_OK), 0);
+    }
+    cJSON_ArrayForEach(e, irs)
+    {
+        if (cJSON_IsNull(cJSON_GetObjectItem(e, "path"))) {
+            no_ir++;
+            assert_string_equal(s_of(e, "name"), "no IR");
+        }
+    }
+    assert_int_equal(no_ir, 1);
+    const cJSON *cands = cJSON_GetObjectItem(r, "candidates");
+    assert_int_equal(cJSON_GetArraySize(cands), 3);
+    const char *want[3] = {"balanced", "brighter", "thicker"};
+    int i = 0;
+    cJSON_ArrayForEach(e, cands)
+    {
+        assert_string_equal(s_of(e, "flavor"), want[i++]);
+        const cJSON *cap = cJSON_GetObjectItem(e, "capture");
+        assert_int_equal(access(s_of(cap, "path"), R_OK), 0);
+        assert_non_null(s_of(cap, "architecture"));
+        assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cap, "pedal"))); /* amps exist: no pedal as a rig */
+        const cJSON *ir = cJSON_GetObjectItem(e, "ir");
+        if (cJSON_IsTrue(cJSON_GetObjectItem(cap, "has_cab"))) assert_true(cJSON_IsNull(ir));
+        if (!cJSON_IsNull(ir)) assert_int_equal(access(s_of(ir, "path"), R_OK), 0);
+        double g = cJSON_GetObjectItem(e, "input_gain_db")->valuedouble;
+        assert_true(g >= -12.5 && g <= 12.5);
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(e, "output_gain_db")));
+        const cJSON *bands = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "eq"), "bands");
+        assert_int_equal(cJSON_GetArraySize(bands), 6);
+        assert_string_equal(s_of(cJSON_GetArrayItem(bands, 0), "type"), "lowshelf");
+        assert_string_equal(s_of(cJSON_GetArrayItem(bands, 3), "type"), "peaking");
+        assert_string_equal(s_of(cJSON_GetArrayItem(bands, 5), "type"), "highshelf");
+        assert_true(cJSON_IsObject(cJSON_GetObjectItem(e, "loss")));
+        snprintf(p, sizeof p, "%s/%s", dir, s_of(e, "preview"));
+        r2r_audio a;
+        assert_int_equal(r2r_audio_read(p, 0, &a), R2R_OK);
+        assert_int_equal(a.sample_rate, 48000);
+        assert_true(a.frames > 48000);
+        r2r_audio_free(&a);
+        snprintf(p, sizeof p, "%s/eq_%s.txt", dir, s_of(e, "flavor"));
+        char *txt = read_file(p, NULL);
+        assert_non_null(txt);
+        assert_non_null(strstr(txt, "Preamp: "));
+        assert_non_null(strstr(txt, "Filter 1: ON LSC Fc "));
+        assert_non_null(strstr(txt, "Filter 6: ON HSC Fc "));
+        free(txt);
+    }
+    snprintf(p, sizeof p, "%s/recipe.md", dir);
+    char *md = read_file(p, NULL);
+    assert_non_null(md);
+    assert_non_null(strstr(md, "## balanced"));
+    assert_non_null(strstr(md, "| band | type | frequency | gain | Q |"));
+    free(md);
+    snprintf(p, sizeof p, "%s/reference_isolated.wav", dir);
+    assert_int_equal(access(p, R_OK), 0);
+    *out = r;
+}
+
+static int rank_of(const cJSON *list, const char *needle)
+{
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list)
+    {
+        const char *n = s_of(e, "name");
+        if (n && strstr(n, needle)) return i;
+        i++;
+    }
+    return -1;
+}
+
+static void test_match_end_to_end(void **state)
+{
+    (void)state;
+    build_library();
+    char ref[8300], out[8300];
+    snprintf(ref, sizeof ref, "%s/ref_jcm.wav", work);
+    make_reference("data/captures/jcm.nam", "data/irs/celestion.wav", 0.0, "data/di/power-guitar.wav", ref);
+    snprintf(out, sizeof out, "%s/out1", work);
+    r2r_match_options o = {0};
+    o.library = lib, o.out_dir = out, o.isolation = 0 /* none */;
+    r2r_match_summary sum;
+    if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match: %s", r2r_last_error());
+    cJSON *r;
+    check_recipe(out, &r);
+    const cJSON *rt = cJSON_GetObjectItem(r, "retrieval");
+    int cr = rank_of(cJSON_GetObjectItem(rt, "captures"), "jcm"), ir = rank_of(cJSON_GetObjectItem(rt, "irs"), "celestion");
+    print_message("jcm + celestion reference: capture rank %d, IR rank %d; balanced = %s + %s, %.2f dB\n", cr, ir,
+                  sum.flavor[0].capture, sum.flavor[0].ir, sum.flavor[0].spectral_db);
+    assert_int_equal(ir, 0);
+    assert_true(cr >= 0 && cr < 3);
+    /* the full rig is recognised as such from its name */
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(rt, "captures"))
+    {
+        if (strstr(s_of(e, "name"), "Cab")) assert_true(cJSON_IsTrue(cJSON_GetObjectItem(e, "has_cab")));
+        if (strstr(s_of(e, "name"), "SD1")) assert_true(cJSON_IsTrue(cJSON_GetObjectItem(e, "pedal")));
+    }
+    cJSON_Delete(r);
+
+    /* r2r render: the recipe with another DI (stereo 44.1 kHz at another level). */
+    r2r_audio d;
+    assert_int_equal(r2r_audio_read(shared_path("data/di/lunar-guitar.wav"), R2R_READ_MONO, &d), R2R_OK);
+    size_t n = 3 * (size_t)d.sample_rate;
+    float *st = malloc(n * 2 * sizeof(float));
+    for (size_t t = 0; t < n; t++) st[2 * t] = st[2 * t + 1] = 0.3f * d.data[t + (size_t)d.sample_rate];
+    char di[8300], rendered[8300], recipe[8300];
+    snprintf(di, sizeof di, "%s/di_stereo.wav", work);
+    assert_int_equal(r2r_audio_write_wav(di, st, n, 2, d.sample_rate), R2R_OK);
+    free(st);
+    snprintf(recipe, sizeof recipe, "%s/recipe.json", out);
+    snprintf(rendered, sizeof rendered, "%s/rendered.wav", work);
+    const char *args[] = {"render", recipe, "--flavor", "thicker", "--di", di, rendered, NULL};
+    assert_int_equal(run_cli(NULL, 0, args), 0);
+    r2r_audio y;
+    assert_int_equal(r2r_audio_read(rendered, 0, &y), R2R_OK);
+    assert_int_equal(y.sample_rate, 48000);
+    assert_true(labs((long)y.frames - (long)(n * 48000 / d.sample_rate)) <= 1);
+    for (size_t t = 0; t < y.frames; t++) assert_true(isfinite(y.data[t]));
+    assert_true(r2r_peak(y.data, y.frames) > 1e-4f);
+    r2r_audio_free(&y);
+    r2r_audio_free(&d);
+    const char *badflavor[] = {"render", recipe, "--flavor", "darker", "--di", di, rendered, NULL};
+    assert_int_equal(run_cli(NULL, 0, badflavor), 2);
+
+    /* A full rig (cabinet inside): its candidate goes without an IR. */
+    snprintf(ref, sizeof ref, "%s/ref_rig.wav", work);
+    make_reference("data/community-captures/Phillipe P JVM-OD2-RD-NoDrive-Cab-ESR0,006.nam", NULL, 0.0,
+                   "data/di/metalcore-guitar.wav", ref);
+    snprintf(out, sizeof out, "%s/out2", work);
+    o.out_dir = out;
+    if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match: %s", r2r_last_error());
+    check_recipe(out, &r);
+    print_message("full-rig reference: balanced = %s + %s\n", sum.flavor[0].capture, sum.flavor[0].ir);
+    cJSON_Delete(r);
+}
+
+static void write_tone(const char *path, int rate, double seconds, double amp, int channels)
+{
+    size_t n = (size_t)(rate * seconds);
+    float *x = malloc(n * (size_t)channels * sizeof(float));
+    r2r_audio g;
+    assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &g), R2R_OK);
+    for (size_t t = 0; t < n; t++)
+        for (int c = 0; c < channels; c++)
+            x[t * (size_t)channels + (size_t)c] = (float)(amp * g.data[(t * (size_t)g.sample_rate / (size_t)rate) % g.frames] * 4.0);
+    for (size_t t = 0; amp > 0 && t < n * (size_t)channels; t++) x[t] = x[t] > 1 ? 1 : x[t] < -1 ? -1 : x[t];
+    r2r_audio_free(&g);
+    assert_int_equal(r2r_audio_write_wav(path, x, n, channels, rate), R2R_OK);
+    free(x);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    char p[9000], out[8300], buf[8192];
+    snprintf(out, sizeof out, "%s/bad", work);
+    /* silence */
+    snprintf(p, sizeof p, "%s/silence.wav", work);
+    write_tone(p, 48000, 3.0, 0.0, 1);
+    const char *a1[] = {"match", p, "--library", lib, "--out", out, NULL};
+    assert_int_equal(run_cli(NULL, 0, a1), 1);
+    /* not audio */
+    snprintf(p, sizeof p, "%s/notes.wav", work);
+    FILE *f = fopen(p, "w");
+    fputs("these are not samples", f);
+    fclose(f);
+    const char *a2[] = {"match", p, "--library", lib, "--out", out, NULL};
+    assert_int_equal(run_cli(NULL, 0, a2), 1);
+    /* an unindexed library */
+    char empty[8300];
+    snprintf(empty, sizeof empty, "%s/empty-lib", work);
+    mkdir(empty, 0755);
+    snprintf(p, sizeof p, "%s/ok.wav", work);
+    write_tone(p, 48000, 4.0, 0.2, 1);
+    const char *a3[] = {"match", p, "--library", empty, "--out", out, NULL};
+    assert_int_equal(run_cli(NULL, 0, a3), 1);
+    /* usage errors */
+    const char *a4[] = {"match", NULL};
+    assert_int_equal(run_cli(NULL, 0, a4), 2);
+    const char *a5[] = {"match", p, "--library", lib, "--isolation", "magic", NULL};
+    assert_int_equal(run_cli(NULL, 0, a5), 2);
+    /* too short */
+    snprintf(p, sizeof p, "%s/short.wav", work);
+    write_tone(p, 48000, 0.5, 0.2, 1);
+    const char *a6[] = {"match", p, "--library", lib, "--out", out, NULL};
+    assert_int_equal(run_cli(NULL, 0, a6), 1);
+    /* 10 minutes at 8 kHz, clipped, stereo: works, with warnings in the recipe */
+    snprintf(p, sizeof p, "%s/long8k.wav", work);
+    write_tone(p, 8000, 600.0, 1.0, 2);
+    const char *a7[] = {"match", p, "--library", lib, "--out", out, "--isolation", "none", NULL};
+    assert_int_equal(run_cli(buf, sizeof buf, a7), 0);
+    snprintf(p, sizeof p, "%s/recipe.json", out);
+    cJSON *r = load_json(p);
+    char *w = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "warnings"));
+    print_message("warnings: %s\n", w);
+    assert_non_null(strstr(w, "8000 Hz"));
+    assert_non_null(strstr(w, "only the first"));
+    assert_non_null(strstr(w, "clipped"));
+    free(w);
+    cJSON_Delete(r);
+}
+
+/* Malformed recipes: truncations, byte mutations and targeted damage → an error
+ * naming the problem, never a crash. */
+static void test_malformed_recipes(void **state)
+{
+    (void)state;
+    char src[9000], p[8300], di[8300], outw[8300];
+    snprintf(src, sizeof src, "%s/out1/recipe.json", work);
+    snprintf(p, sizeof p, "%s/damaged.json", work);
+    snprintf(di, sizeof di, "%s/ok.wav", work);
+    snprintf(outw, sizeof outw, "%s/damaged.wav", work);
+    size_t len;
+    char *text = read_file(src, &len);
+    if (!text) fail_msg("run test_match_end_to_end first");
+    srand(77);
+    int ok = 0, refused = 0;
+    for (int it = 0; it < 120; it++) {
+        char *m = malloc(len + 1);
+        memcpy(m, text, len + 1);
+        size_t n = len;
+        if (it % 3 == 0) n = (size_t)rand() % len;
+        else
+            for (int j = 0; j < 1 + rand() % 6; j++) m[(size_t)rand() % len] = "0123456789-.e,:[]{}\"tfnul x"[rand() % 27];
+        FILE *f = fopen(p, "wb");
+        fwrite(m, 1, n, f);
+        fclose(f);
+        free(m);
+        r2r_status s = r2r_recipe_render(p, "balanced", di, outw);
+        if (s == R2R_OK) ok++;
+        else {
+            refused++;
+            assert_true(strlen(r2r_last_error()) > 0);
+        }
+    }
+    print_message("mutated recipes: %d rendered, %d refused with a message\n", ok, refused);
+    assert_true(refused > 40);
+    struct {
+        const char *from, *to;
+    } edits[] = {
+        {"\"candidates\"", "\"kandidates\""},
+        {"\"input_gain_db\"", "\"gain\""},
+        {"\"lowshelf\"", "\"notch\""},
+        {"\"freq_hz\"", "\"f\""},
+    };
+    for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
+        char *at = strstr(text, edits[e].from);
+        assert_non_null(at);
+        FILE *f = fopen(p, "wb");
+        fwrite(text, 1, (size_t)(at - text), f);
+        fputs(edits[e].to, f);
+        fputs(at + strlen(edits[e].from), f);
+        fclose(f);
+        assert_int_equal(r2r_recipe_render(p, "balanced", di, outw), R2R_ERR_INPUT);
+        print_message("%-18s -> %s\n", edits[e].to, r2r_last_error());
+    }
+    free(text);
+    assert_int_not_equal(r2r_recipe_render("/nonexistent/recipe.json", "balanced", di, outw), R2R_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_match_end_to_end, setup),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_malformed_recipes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
