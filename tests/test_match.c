@@ -231,7 +231,7 @@ static void test_match_end_to_end(void **state)
     size_t n = 3 * (size_t)d.sample_rate;
     float *st = malloc(n * 2 * sizeof(float));
     for (size_t t = 0; t < n; t++) st[2 * t] = st[2 * t + 1] = 0.3f * d.data[t + (size_t)d.sample_rate];
-    char di[8300], rendered[8300], recipe[8300];
+    char di[8300], rendered[8300], recipe[9000];
     snprintf(di, sizeof di, "%s/di_stereo.wav", work);
     assert_int_equal(r2r_audio_write_wav(di, st, n, 2, d.sample_rate), R2R_OK);
     free(st);
