@@ -283,11 +283,13 @@ static void test_bad_input(void **state)
     char p[9000], out[8300], buf[8192];
     snprintf(out, sizeof out, "%s/bad", work);
     /* silence */
+    print_message("bad input: %s\n", "silence");
     snprintf(p, sizeof p, "%s/silence.wav", work);
     write_tone(p, 48000, 3.0, 0.0, 1);
     const char *a1[] = {"match", p, "--library", lib, "--out", out, NULL};
     assert_int_equal(run_cli(NULL, 0, a1), 1);
     /* not audio */
+    print_message("bad input: %s\n", "a file that is not audio");
     snprintf(p, sizeof p, "%s/notes.wav", work);
     FILE *f = fopen(p, "w");
     fputs("these are not samples", f);
@@ -295,6 +297,7 @@ static void test_bad_input(void **state)
     const char *a2[] = {"match", p, "--library", lib, "--out", out, NULL};
     assert_int_equal(run_cli(NULL, 0, a2), 1);
     /* an unindexed library */
+    print_message("bad input: %s\n", "an unindexed library");
     char empty[8300];
     snprintf(empty, sizeof empty, "%s/empty-lib", work);
     mkdir(empty, 0755);
@@ -303,16 +306,19 @@ static void test_bad_input(void **state)
     const char *a3[] = {"match", p, "--library", empty, "--out", out, NULL};
     assert_int_equal(run_cli(NULL, 0, a3), 1);
     /* usage errors */
+    print_message("bad input: %s\n", "usage errors");
     const char *a4[] = {"match", NULL};
     assert_int_equal(run_cli(NULL, 0, a4), 2);
     const char *a5[] = {"match", p, "--library", lib, "--isolation", "magic", NULL};
     assert_int_equal(run_cli(NULL, 0, a5), 2);
     /* too short */
+    print_message("bad input: %s\n", "a 0.5 s file");
     snprintf(p, sizeof p, "%s/short.wav", work);
     write_tone(p, 48000, 0.5, 0.2, 1);
     const char *a6[] = {"match", p, "--library", lib, "--out", out, NULL};
     assert_int_equal(run_cli(NULL, 0, a6), 1);
     /* 10 minutes at 8 kHz, clipped, stereo: works, with warnings in the recipe */
+    print_message("bad input: %s\n", "10 min at 8 kHz, clipped, stereo");
     snprintf(p, sizeof p, "%s/long8k.wav", work);
     write_tone(p, 8000, 600.0, 1.0, 2);
     const char *a7[] = {"match", p, "--library", lib, "--out", out, "--isolation", "none", NULL};

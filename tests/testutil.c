@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,10 +43,46 @@ const char *test_tmpdir(const char *name)
     return buf;
 }
 
+/* Seconds a CLI run may take before it counts as hung (R2R_TEST_CLI_TIMEOUT). */
+static int cli_timeout_s(void)
+{
+    const char *e = getenv("R2R_TEST_CLI_TIMEOUT");
+    int t = e ? atoi(e) : 0;
+    return t > 0 ? t : 300;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A run that outlives its deadline: say which command, show where every thread of it
+ * is (gdb, when installed) and what it printed on stderr, then kill it. */
+static void report_hang(pid_t pid, const char *cli, const char *const *args, const char *errpath)
+{
+    fprintf(stderr, "run_cli: still running after %d s, killed:", cli_timeout_s());
+    fprintf(stderr, " %s", cli);
+    for (size_t i = 0; args[i]; i++) fprintf(stderr, " %s", args[i]);
+    fputc('\n', stderr);
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd,
+             "command -v gdb >/dev/null && gdb -p %d -batch -ex 'thread apply all bt 12' 2>/dev/null | "
+             "grep -E '^(Thread|#)' | head -80 >&2",
+             (int)pid);
+    if (system(cmd) != 0) fprintf(stderr, "run_cli: no backtrace (gdb missing or not allowed)\n");
+    snprintf(cmd, sizeof cmd, "tail -c 2000 '%s' >&2", errpath);
+    if (system(cmd) != 0) fprintf(stderr, "run_cli: no stderr kept\n");
+    kill(pid, SIGKILL);
+}
+
 int run_cli(char *out, size_t outsz, const char *const *args)
 {
     const char *cli = getenv("R2R_CLI");
     if (!cli) cli = R2R_BINARY_DIR "/r2r";
+    char errpath[4200];
+    snprintf(errpath, sizeof errpath, "%s/cli-stderr-%d.txt", test_tmpdir("cli"), (int)getpid());
     int pfd[2];
     if (pipe(pfd) != 0) return -1;
     pid_t pid = fork();
@@ -52,8 +91,8 @@ int run_cli(char *out, size_t outsz, const char *const *args)
         dup2(pfd[1], 1);
         close(pfd[0]);
         close(pfd[1]);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0 && getenv("R2R_TEST_VERBOSE") == NULL) dup2(devnull, 2);
+        int err = getenv("R2R_TEST_VERBOSE") ? -1 : open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (err >= 0) dup2(err, 2);
         size_t n = 0;
         while (args[n]) n++;
         char **argv = calloc(n + 2, sizeof *argv);
@@ -65,8 +104,22 @@ int run_cli(char *out, size_t outsz, const char *const *args)
     close(pfd[1]);
     size_t used = 0;
     char tmp[4096];
-    ssize_t r;
-    while ((r = read(pfd[0], tmp, sizeof tmp)) > 0) {
+    const double deadline = mono_now() + cli_timeout_s();
+    int hung = 0;
+    for (;;) {
+        const double left = deadline - mono_now();
+        if (left <= 0) {
+            report_hang(pid, cli, args, errpath);
+            hung = 1;
+            break;
+        }
+        struct pollfd pf = {pfd[0], POLLIN, 0};
+        int pr = poll(&pf, 1, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr <= 0) continue;
+        ssize_t r = read(pfd[0], tmp, sizeof tmp);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
         if (out && used + 1 < outsz) {
             size_t k = (size_t)r < outsz - 1 - used ? (size_t)r : outsz - 1 - used;
             memcpy(out + used, tmp, k);
@@ -77,6 +130,7 @@ int run_cli(char *out, size_t outsz, const char *const *args)
     close(pfd[0]);
     int status;
     if (waitpid(pid, &status, 0) < 0) return -1;
+    if (hung) return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -23,11 +23,29 @@ r2r_status r2r_resample(const float *in, size_t frames, int channels, int in_rat
         *out_frames = frames;
         return R2R_OK;
     }
+    /* Streamed in blocks: one soxr_oneshot over minutes of audio makes soxr grow its
+     * FIFOs by realloc to the whole signal, which costs seconds of copying (and far
+     * more on some kernels). One thread: the result does not depend on the machine. */
     soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
-    size_t done = 0;
-    soxr_error_t err = soxr_oneshot((double)in_rate, (double)out_rate, (unsigned)channels, in,
-                                    frames, NULL, buf, want, &done, &io, &q, NULL);
+    soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+    soxr_error_t err = NULL;
+    soxr_t sx = soxr_create((double)in_rate, (double)out_rate, (unsigned)channels, &err, &io, &q, &rt);
+    size_t done = 0, fed = 0;
+    const size_t block = 1u << 15;
+    int stalls = 0;
+    while (!err && done < want && stalls < 8) {
+        const size_t take = fed < frames ? (frames - fed < block ? frames - fed : block) : 0;
+        size_t used = 0, got = 0;
+        /* a NULL input tells soxr the signal has ended and flushes its tail */
+        err = soxr_process(sx, take ? in + fed * (size_t)channels : NULL, take, &used,
+                           buf + done * (size_t)channels, want - done, &got);
+        fed += used;
+        done += got;
+        if (!take && !got) break;
+        stalls = used || got ? 0 : stalls + 1;
+    }
+    soxr_delete(sx);
     if (err) {
         free(buf);
         return r2r_fail(R2R_ERR_INTERNAL, "resample %d->%d Hz failed: %s", in_rate, out_rate,
