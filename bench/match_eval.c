@@ -85,6 +85,120 @@ static void chain(r2r_nam *m, const float *ir, size_t irn, double gdb, const r2r
     }
 }
 
+/* A whole JSON file, parsed (NULL when missing or malformed). */
+static cJSON *read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    const long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *t = len > 0 ? malloc((size_t)len + 1) : NULL;
+    const size_t got = t ? fread(t, 1, (size_t)len, f) : 0;
+    fclose(f);
+    if (!t) return NULL;
+    t[got] = '\0';
+    cJSON *j = cJSON_Parse(t);
+    free(t);
+    return j;
+}
+
+/* Balanced EQ fitted, as the matcher does, on the spectra of the probes played through
+ * capture m at gdb → ir against the reference's spectrum. */
+static void fit_on_probes(r2r_nam *m, const float *ir, size_t irn, double gdb, const r2r_probe_set *ps,
+                          const float *ref, size_t n, r2r_eq *eq)
+{
+    double acc[R2R_LTAS_BANDS] = {0};
+    for (size_t pr = 0; pr < ps->count; pr++) {
+        float *py = malloc(ps->len[pr] * sizeof(float)), bb[R2R_LTAS_BANDS];
+        chain(m, ir, irn, gdb, NULL, ps->audio[pr], ps->len[pr], py);
+        r2r_ltas_compute(py, ps->len[pr], bb);
+        for (int b = 0; b < R2R_LTAS_BANDS; b++) acc[b] += bb[b];
+        free(py);
+    }
+    float rl[R2R_LTAS_BANDS];
+    r2r_ltas_compute(ref, n, rl);
+    double fz[R2R_LTAS_BANDS], tg[R2R_LTAS_BANDS];
+    size_t nb = 0;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        const double hz = r2r_ltas_band_hz(b);
+        if (hz < 40 || hz > 14000) continue;
+        fz[nb] = hz, tg[nb] = 10 * log10(rl[b] + 1e-20) - 10 * log10(acc[b] / ps->count + 1e-20);
+        nb++;
+    }
+    r2r_eqfit_loss L;
+    r2r_eq_fit(fz, tg, nb, R2R_FLAVOR_BALANCED, R2R_OPT_COORD, 1, eq, &L);
+}
+
+/* One `r2r match` of refp (isolation none; with the DI when di is given): the ranks of
+ * the true capture and IR in the recipe's retrieval lists, the tone distance of the DI
+ * through the balanced recipe, and the same with the recipe's EQ left flat. */
+typedef struct {
+    int crank, irank;
+    double tone, tone_flat, seconds;
+} match_result;
+
+static int eval_match(const char *lib, const char *work, const char *refp, const char *di, const char *dip,
+                      const char *cap, int truth_ir, const char *cab, const float *z, size_t n, match_result *mr)
+{
+    char outd[256], recp[300], renp[256];
+    snprintf(outd, sizeof outd, "%s/out", work);
+    snprintf(recp, sizeof recp, "%s/recipe.json", outd);
+    snprintf(renp, sizeof renp, "%s/render.wav", work);
+    r2r_match_options o = {0};
+    o.library = lib, o.out_dir = outd, o.isolation = 0, o.di_path = di;
+    r2r_match_summary sum;
+    double tm = bench_now();
+    if (r2r_match(refp, &o, &sum) != R2R_OK) {
+        fprintf(stderr, "match_eval: %s\n", r2r_last_error());
+        return -1;
+    }
+    mr->seconds = bench_now() - tm;
+    cJSON *r = read_json(recp);
+    if (!r) return -1;
+    int k = 0;
+    const cJSON *e;
+    mr->crank = mr->irank = -1;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "captures"))
+    {
+        if (mr->crank < 0 && strstr(cJSON_GetObjectItem(e, "path")->valuestring, cap)) mr->crank = k;
+        k++;
+    }
+    k = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "irs"))
+    {
+        const cJSON *pp = cJSON_GetObjectItem(e, "path");
+        const int is_none = cJSON_IsNull(pp);
+        if (mr->irank < 0 && ((truth_ir < 0 && is_none) || (truth_ir >= 0 && !is_none && strstr(pp->valuestring, cab))))
+            mr->irank = k;
+        k++;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) { /* the same recipe with its EQ flat */
+            const cJSON *cd;
+            cJSON_ArrayForEach(cd, cJSON_GetObjectItem(r, "candidates"))
+            {
+                const cJSON *bd;
+                cJSON_ArrayForEach(bd, cJSON_GetObjectItem(cJSON_GetObjectItem(cd, "eq"), "bands"))
+                    cJSON_SetNumberValue(cJSON_GetObjectItem(bd, "gain_db"), 0.0);
+            }
+            char *flat = cJSON_Print(r);
+            FILE *ff = fopen(recp, "wb");
+            if (ff) fputs(flat, ff), fclose(ff);
+            free(flat);
+        }
+        double t = NAN;
+        r2r_audio ya;
+        if (r2r_recipe_render(recp, "balanced", dip, renp) == R2R_OK && r2r_audio_read(renp, 0, &ya) == R2R_OK) {
+            if (ya.frames >= n) t = tone_distance(ya.data, z, n);
+            r2r_audio_free(&ya);
+        }
+        *(pass ? &mr->tone_flat : &mr->tone) = t;
+    }
+    cJSON_Delete(r);
+    return 0;
+}
+
 typedef struct {
     int c1, c3, i1, i3, n;
     double tone[1024];
@@ -126,13 +240,7 @@ int main(int argc, char **argv)
     /* Capture rows of the FAISS index (seed baseline) and their paths. */
     char p[4600];
     snprintf(p, sizeof p, "%s/.r2r/index.json", lib);
-    FILE *f = fopen(p, "rb");
-    char *ij = malloc(1 << 22);
-    size_t ijn = f ? fread(ij, 1, (1 << 22) - 1, f) : 0;
-    if (f) fclose(f);
-    ij[ijn] = '\0';
-    cJSON *idx = cJSON_Parse(ij);
-    free(ij);
+    cJSON *idx = read_json(p);
     if (!idx) return 1;
     const cJSON *rows = cJSON_GetObjectItem(idx, "captures"), *irrows = cJSON_GetObjectItem(idx, "irs");
     const int nrows = cJSON_GetArraySize(rows), nirs = cJSON_GetArraySize(irrows);
@@ -169,8 +277,8 @@ int main(int argc, char **argv)
     float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float)), *z = malloc(n * sizeof(float));
     float *w = malloc(n * sizeof(float));
     unsigned seed = 12345;
-    tally ours = {0}, base = {0};
-    double match_s = 0;
+    tally ours = {0}, noeq = {0}, withdi = {0}, base = {0}, o_raw = {0}, o_fit = {0};
+    double match_s = 0, match_di_s = 0;
     char work[] = "/tmp/r2r-eval-XXXXXX";
     if (!mkdtemp(work)) return 1;
     for (int c = 0; c < ncaps; c += stride) {
@@ -196,60 +304,35 @@ int main(int argc, char **argv)
             r2r_eq_flat(&eq);
             for (int b = 0; b < R2R_EQ_BANDS; b++) eq.band[b].gain_db = urand(&seed) * 4.0 - 2.0;
             chain(m, truth_ir >= 0 ? irs[truth_ir] : NULL, truth_ir >= 0 ? irlen[truth_ir] : 0, gdb, &eq, x, n, z);
-            char refp[256], dip[256], outd[256], recp[300], renp[256];
+            char refp[256], dip[256];
             snprintf(refp, sizeof refp, "%s/ref.wav", work);
             snprintf(dip, sizeof dip, "%s/di.wav", work);
-            snprintf(outd, sizeof outd, "%s/out", work);
-            snprintf(recp, sizeof recp, "%s/recipe.json", outd);
-            snprintf(renp, sizeof renp, "%s/render.wav", work);
             r2r_audio_write_wav(refp, z, n, 1, R2R_SAMPLE_RATE);
             r2r_audio_write_wav(dip, x, n, 1, R2R_SAMPLE_RATE);
-            /* ---- ours ---- */
-            r2r_match_options o = {0};
-            o.library = lib, o.out_dir = outd, o.isolation = 0;
-            r2r_match_summary sum;
-            double tm = bench_now();
-            if (r2r_match(refp, &o, &sum) != R2R_OK) {
-                fprintf(stderr, "match_eval: %s\n", r2r_last_error());
+            /* ---- ours, from the reference alone and with the DI ---- */
+            match_result mr, md;
+            if (eval_match(lib, work, refp, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0 ||
+                eval_match(lib, work, refp, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0)
                 continue;
-            }
-            match_s += bench_now() - tm;
-            char *rt = NULL;
+            match_s += mr.seconds, match_di_s += md.seconds;
+            add_rank(&ours, mr.crank, mr.irank, mr.tone);
+            add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat);
+            add_rank(&withdi, md.crank, md.irank, md.tone);
+            /* ---- oracles: the true rig without EQ, and with the EQ fitted on the probes ---- */
             {
-                FILE *rf = fopen(recp, "rb");
-                rt = malloc(1 << 20);
-                size_t k = fread(rt, 1, (1 << 20) - 1, rf);
-                fclose(rf);
-                rt[k] = '\0';
+                const float *tir = truth_ir >= 0 ? irs[truth_ir] : NULL;
+                const size_t tirn = truth_ir >= 0 ? irlen[truth_ir] : 0;
+                chain(m, tir, tirn, gdb, NULL, x, n, w);
+                add_rank(&o_raw, 0, 0, tone_distance(w, z, n));
+                r2r_eq oeq;
+                fit_on_probes(m, tir, tirn, gdb, &ps, z, n, &oeq);
+                chain(m, tir, tirn, gdb, &oeq, x, n, w);
+                add_rank(&o_fit, 0, 0, tone_distance(w, z, n));
             }
-            cJSON *r = cJSON_Parse(rt);
-            free(rt);
-            int crank = -1, irank = -1, k = 0;
-            const cJSON *e;
-            cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "captures"))
-            {
-                if (crank < 0 && strstr(cJSON_GetObjectItem(e, "path")->valuestring, caps[c])) crank = k;
-                k++;
-            }
-            k = 0;
-            cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "irs"))
-            {
-                const cJSON *pp = cJSON_GetObjectItem(e, "path");
-                const int is_none = cJSON_IsNull(pp);
-                if (irank < 0 &&
-                    ((truth_ir < 0 && is_none) ||
-                     (truth_ir >= 0 && !is_none && strstr(pp->valuestring, cabs[cab]))))
-                    irank = k;
-                k++;
-            }
-            cJSON_Delete(r);
-            double tone = NAN;
-            r2r_audio ya;
-            if (r2r_recipe_render(recp, "balanced", dip, renp) == R2R_OK && r2r_audio_read(renp, 0, &ya) == R2R_OK) {
-                if (ya.frames >= n) tone = tone_distance(ya.data, z, n);
-                r2r_audio_free(&ya);
-            }
-            add_rank(&ours, crank, irank, tone);
+            if (getenv("R2R_EVAL_VERBOSE"))
+                fprintf(stderr, "\n%-46.46s %-16s %+5.1f dB: rank %d/%d, IR %d/%d, tone %.2f (flat %.2f, DI %.2f; oracle %.2f / %.2f)\n",
+                        caps[c], dis[d], gdb, mr.crank, md.crank, mr.irank, md.irank, mr.tone, mr.tone_flat, md.tone,
+                        o_raw.tone[o_raw.n - 1], o_fit.tone[o_fit.n - 1]);
             /* ---- seed baseline ---- */
             float raw[R2R_FEATURES_DIM], q[R2R_FEATURES_DIM];
             r2r_features_extract_raw(fx, z, n, raw);
@@ -294,27 +377,8 @@ int main(int argc, char **argv)
                 snprintf(p, sizeof p, "%s/%s", lib, caps[bc]);
                 r2r_nam *bm;
                 if (r2r_nam_load(p, 0, &bm) == R2R_OK) {
-                    double acc[R2R_LTAS_BANDS] = {0};
-                    for (size_t pr = 0; pr < ps.count; pr++) {
-                        float *py = malloc(ps.len[pr] * sizeof(float)), bb[R2R_LTAS_BANDS];
-                        chain(bm, irs[bi], irlen[bi], 0.0, NULL, ps.audio[pr], ps.len[pr], py);
-                        r2r_ltas_compute(py, ps.len[pr], bb);
-                        for (int b = 0; b < R2R_LTAS_BANDS; b++) acc[b] += bb[b];
-                        free(py);
-                    }
-                    float rl[R2R_LTAS_BANDS];
-                    r2r_ltas_compute(z, n, rl);
-                    double fz[R2R_LTAS_BANDS], tg[R2R_LTAS_BANDS];
-                    size_t nb = 0;
-                    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
-                        const double hz = r2r_ltas_band_hz(b);
-                        if (hz < 40 || hz > 14000) continue;
-                        fz[nb] = hz, tg[nb] = 10 * log10(rl[b] + 1e-20) - 10 * log10(acc[b] / ps.count + 1e-20);
-                        nb++;
-                    }
                     r2r_eq beq;
-                    r2r_eqfit_loss L;
-                    r2r_eq_fit(fz, tg, nb, R2R_FLAVOR_BALANCED, R2R_OPT_COORD, 1, &beq, &L);
+                    fit_on_probes(bm, irs[bi], irlen[bi], 0.0, &ps, z, n, &beq);
                     chain(bm, irs[bi], irlen[bi], 0.0, &beq, x, n, w);
                     add_rank(&base, brank, birank, tone_distance(w, z, n));
                     r2r_nam_free(bm);
@@ -332,9 +396,14 @@ int main(int argc, char **argv)
            ours.n, (ncaps + stride - 1) / stride, sizeof dis / sizeof dis[0], EXCERPT_S);
     printf("  %-34s %7s %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "IR@1", "IR@3", "tone med", "tone mean");
     print_tally("r2r match (joint, verified)", &ours);
+    print_tally("r2r match, its EQ left flat", &noeq);
+    print_tally("r2r match --di (the performance's DI)", &withdi);
     print_tally("seed method (baseline)", &base);
+    print_tally("oracle: true rig, no EQ", &o_raw);
+    print_tally("oracle: true rig, EQ fit on probes", &o_fit);
     printf("\n  targets: capture top-1 >= 70 %%, top-3 >= 90 %%, IR top-3 >= 70 %%, median tone distance <= 1.5 dB\n");
-    printf("  mean r2r match time per reference: %.2f s\n", match_s / (ours.n ? ours.n : 1));
+    printf("  mean r2r match time per reference: %.2f s (with --di %.2f s)\n", match_s / (ours.n ? ours.n : 1),
+           match_di_s / (ours.n ? ours.n : 1));
     r2r_probes_free(&ps);
     r2r_features_destroy(fx);
     for (int i = 0; i < nirs && i < 64; i++) free(irs[i]);

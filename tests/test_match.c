@@ -225,6 +225,26 @@ static void test_match_end_to_end(void **state)
     }
     cJSON_Delete(r);
 
+    /* With the performance's own DI, the candidates are verified with it: the true rig
+     * leads both lists and the balanced recipe is jcm + celestion. */
+    snprintf(out, sizeof out, "%s/out_di", work);
+    char di_true[4200];
+    snprintf(di_true, sizeof di_true, "%s", shared_path("data/di/power-guitar.wav"));
+    o.out_dir = out, o.di_path = di_true;
+    if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match --di: %s", r2r_last_error());
+    check_recipe(out, &r);
+    rt = cJSON_GetObjectItem(r, "retrieval");
+    cr = rank_of(cJSON_GetObjectItem(rt, "captures"), "jcm"), ir = rank_of(cJSON_GetObjectItem(rt, "irs"), "celestion");
+    print_message("same reference with --di: capture rank %d, IR rank %d; balanced = %s + %s at %+.1f dB, %.2f dB\n",
+                  cr, ir, sum.flavor[0].capture, sum.flavor[0].ir, sum.flavor[0].input_gain_db, sum.flavor[0].spectral_db);
+    assert_int_equal(cr, 0);
+    assert_int_equal(ir, 0);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rt, "captures"), 0), "verified")));
+    assert_string_equal(sum.flavor[0].capture, "jcm.nam");
+    assert_string_equal(sum.flavor[0].ir, "celestion.wav");
+    cJSON_Delete(r);
+    o.di_path = NULL;
+
     /* r2r render: the recipe with another DI (stereo 44.1 kHz at another level). */
     r2r_audio d;
     assert_int_equal(r2r_audio_read(shared_path("data/di/lunar-guitar.wav"), R2R_READ_MONO, &d), R2R_OK);

@@ -65,6 +65,10 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
                                  const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out,
                                  size_t k, size_t *n);
 
+/* Distance of two raw feature vectors on the dynamics dimensions (RMS of their
+ * differences in library standard deviations; the retrieval's dynamics term). */
+double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *a, const float *b);
+
 /* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);
 

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +46,21 @@
 #define EQ_FMIN 40.0
 #define EQ_FMAX 14000.0
 #define PREVIEW_MAX_LUFS (-16.0)
+#define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
+#define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
+/* What the probes cannot know: the reference's guitar, pickups and playing. Real DIs
+ * through one rig differ by 1.5-5 dB per mel band (mean |dB|, four DIs of
+ * ../shared/data/di measured through clean and driven captures), so without the user's
+ * DI the EQ only corrects what exceeds that; with it, the EQ follows everything. */
+#define SOURCE_UNCERTAINTY_DB 3.0
+#define SMOOTH_OCT (1.0 / 3.0) /* the EQ's target is smoothed: six bands cannot follow notes */
 
 typedef struct {
     int c, g, i;           /* capture, grid gain, IR (ni = none) */
     double gain_db;        /* refined input gain */
     double dist, dyn;      /* retrieval distance and its dynamics part */
     double verified_db;    /* after the true render */
+    double fit_total;      /* the balanced flavor's loss after its EQ fit */
     float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
     int ok;
 } candidate;
@@ -270,6 +280,168 @@ static r2r_status preview_di(const char *di_path, const r2r_probe_set *ps, float
     return R2R_OK;
 }
 
+/* The EQ's target (reference minus candidate, dB per band): smoothed over SMOOTH_OCT,
+ * its level offset removed, then shrunk toward 0 by the source uncertainty (a soft
+ * threshold): differences a different guitar or player would explain are left alone. */
+static void shape_target(const double *hz, double *t, size_t n, double uncertainty_db)
+{
+    double *sm = malloc(n * sizeof(double));
+    if (!sm) return;
+    double mean = 0;
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0, wsum = 0;
+        for (size_t j = 0; j < n; j++) {
+            const double d = log2(hz[j] / hz[i]) / SMOOTH_OCT;
+            if (fabs(d) > 1.5) continue;
+            const double w = exp(-2.0 * d * d);
+            acc += w * t[j], wsum += w;
+        }
+        sm[i] = acc / wsum;
+        mean += sm[i];
+    }
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double v = sm[i] - mean;
+        t[i] = v > uncertainty_db ? v - uncertainty_db : v < -uncertainty_db ? v + uncertainty_db : 0.0;
+    }
+    free(sm);
+}
+
+/* What a smooth EQ cannot fix: RMS (dB) of the reference-minus-candidate spectrum
+ * after removing its 2/3-octave smoothed version. */
+static double unfixable_db(const float *ref, const double *pred_lin, double top_hz)
+{
+    double hz[R2R_LTAS_BANDS], t[R2R_LTAS_BANDS], sm[R2R_LTAS_BANDS];
+    size_t n = 0;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        const double f = r2r_ltas_band_hz(b);
+        if (f < EQ_FMIN || f > top_hz) continue;
+        hz[n] = f, t[n] = band_db(ref[b]) - band_db(pred_lin[b]);
+        n++;
+    }
+    double sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0, w = 0;
+        for (size_t j = 0; j < n; j++) {
+            const double d = log2(hz[j] / hz[i]) / (2.0 / 3.0);
+            if (fabs(d) > 1.5) continue;
+            const double k = exp(-2.0 * d * d);
+            acc += k * t[j], w += k;
+        }
+        sm[i] = acc / w;
+        sq += (t[i] - sm[i]) * (t[i] - sm[i]);
+    }
+    return n ? sqrt(sq / (double)n) : 0.0;
+}
+
+/* With the user's DI the input gain is searched again for every candidate: the DI
+ * excerpt through the capture at each index grid gain (one render per capture and
+ * gain, shared by its IRs), scored by what an EQ cannot fix plus the dynamics
+ * distance, and refined by a parabola through the neighbours of the best. Captures
+ * are shared out between DI_THREADS workers (each candidate has its own model). */
+#define DI_THREADS 2
+
+typedef struct {
+    candidate *cand;
+    int nc;
+    r2r_nam **nams;
+    float **irs;
+    const size_t *irn;
+    const r2r_retrieval_db *db;
+    const float *src, *ref_ltas, *ref_feat;
+    size_t n;
+    double top_hz;
+    pthread_mutex_t lock;
+    unsigned char claimed[MAX_M];
+    r2r_status status;
+} di_search;
+
+static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, float *w, float *cache)
+{
+    const int G = R2R_INDEX_N_GAINS;
+    const size_t n = j->n;
+    r2r_status s = R2R_OK;
+    for (int g = 0; g < G && s == R2R_OK; g++)
+        s = render_chain(j->nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n, cache + (size_t)g * n);
+    for (int k = first; k < j->nc && s == R2R_OK; k++) {
+        candidate *cd = &j->cand[k];
+        if (!j->nams[k] || cd->c != j->cand[first].c) continue;
+        double score[R2R_INDEX_N_GAINS];
+        int best = 0;
+        for (int g = 0; g < G && s == R2R_OK; g++) {
+            const float *cap = cache + (size_t)g * n;
+            if (j->irs[k]) s = r2r_convolve(cap, n, j->irs[k], j->irn[k], w);
+            else memcpy(w, cap, n * sizeof(float));
+            float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
+            double lin[R2R_LTAS_BANDS];
+            if (s == R2R_OK) s = r2r_ltas_compute(w, n, b);
+            if (s == R2R_OK) s = r2r_features_extract_raw(fx, w, n, f);
+            if (s != R2R_OK) break;
+            for (int q = 0; q < R2R_LTAS_BANDS; q++) lin[q] = b[q];
+            score[g] = unfixable_db(j->ref_ltas, lin, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
+            if (score[g] < score[best]) best = g;
+        }
+        if (s != R2R_OK) break;
+        cd->g = best;
+        cd->gain_db = r2r_retrieval_gain_db(j->db, best);
+        if (best > 0 && best + 1 < G) {
+            const double a2 = score[best - 1] - 2 * score[best] + score[best + 1];
+            if (a2 > 1e-9) {
+                double off = 0.5 * (score[best - 1] - score[best + 1]) / a2;
+                off = off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
+                cd->gain_db += off * (r2r_retrieval_gain_db(j->db, best + 1) - r2r_retrieval_gain_db(j->db, best));
+            }
+        }
+    }
+    return s;
+}
+
+static void *di_search_worker(void *arg)
+{
+    di_search *j = arg;
+    r2r_features *fx = NULL;
+    float *w = malloc(j->n * sizeof(float));
+    float *cache = malloc((size_t)R2R_INDEX_N_GAINS * j->n * sizeof(float));
+    r2r_status s = w && cache ? r2r_features_create(&fx) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    for (;;) {
+        int first = -1;
+        pthread_mutex_lock(&j->lock);
+        if (s != R2R_OK && j->status == R2R_OK) j->status = s;
+        if (j->status == R2R_OK)
+            for (int k = 0; k < j->nc && first < 0; k++)
+                if (j->nams[k] && !j->claimed[k]) first = k;
+        for (int k = first; first >= 0 && k < j->nc; k++) /* every candidate of this capture */
+            if (j->cand[k].c == j->cand[first].c) j->claimed[k] = 1;
+        pthread_mutex_unlock(&j->lock);
+        if (first < 0) break;
+        s = di_search_capture(j, first, fx, w, cache);
+    }
+    if (fx) r2r_features_destroy(fx);
+    free(w), free(cache);
+    return NULL;
+}
+
+static r2r_status di_gain_search(candidate *cand, int nc, r2r_nam **nams, float **irs, const size_t *irn,
+                                 const r2r_retrieval_db *db, const float *src, size_t n, const float *ref_ltas,
+                                 const float *ref_feat, double top_hz)
+{
+    di_search j;
+    memset(&j, 0, sizeof j);
+    j.cand = cand, j.nc = nc, j.nams = nams, j.irs = irs, j.irn = irn, j.db = db;
+    j.src = src, j.n = n, j.ref_ltas = ref_ltas, j.ref_feat = ref_feat, j.top_hz = top_hz;
+    j.status = R2R_OK;
+    pthread_mutex_init(&j.lock, NULL);
+    r2r_fftw_thread_safe();
+    pthread_t th[DI_THREADS];
+    int started = 0;
+    for (int t = 1; t < DI_THREADS; t++)
+        if (pthread_create(&th[started], NULL, di_search_worker, &j) == 0) started++;
+    di_search_worker(&j);
+    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&j.lock);
+    return j.status;
+}
+
 static double to_score(double dist_db) { return round(1000.0 / (1.0 + dist_db / 3.0)) / 1000.0; }
 
 r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r_match_summary *sum)
@@ -277,7 +449,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     const double t_start = now_s();
     r2r_match_options o = *opt_in;
     if (o.top_k <= 0) o.top_k = DEFAULT_K;
-    if (o.top_m <= 0) o.top_m = DEFAULT_M;
+    if (o.top_m <= 0) o.top_m = o.di_path ? DEFAULT_M_DI : DEFAULT_M;
     if (o.top_m > MAX_M) o.top_m = MAX_M;
     if (o.isolation < 0) o.isolation = R2R_ISO_DSP;
     memset(sum, 0, sizeof *sum);
@@ -289,8 +461,9 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     r2r_isolated iso = {0};
     r2r_retrieval_db *db = NULL;
     r2r_probe_set ps = {0};
-    float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL;
+    float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL, *chain = NULL;
     r2r_combo *all = NULL;
+    r2r_features *fx = NULL;
     r2r_nam *nams[MAX_M] = {0};
     float *irs[MAX_M] = {0};
     size_t irn[MAX_M] = {0};
@@ -389,13 +562,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     r2r_loudness_normalize(seg, seg_n, 1, R2R_SAMPLE_RATE, R2R_TARGET_LUFS, 0.0, NULL);
     float ref_ltas[R2R_LTAS_BANDS], ref_feat[R2R_FEATURES_DIM];
     if ((s = r2r_ltas_compute(seg, seg_n, ref_ltas)) != R2R_OK) goto out;
-    {
-        r2r_features *fx;
-        if ((s = r2r_features_create(&fx)) != R2R_OK) goto out;
-        s = r2r_features_extract_raw(fx, seg, seg_n, ref_feat);
-        r2r_features_destroy(fx);
-        if (s != R2R_OK) goto out;
-    }
+    if ((s = r2r_features_create(&fx)) != R2R_OK) goto out;
+    if ((s = r2r_features_extract_raw(fx, seg, seg_n, ref_feat)) != R2R_OK) goto out;
     tm[2] = now_s() - t0;
 
     /* ---- 4. retrieval over every capture × gain × IR ---- */
@@ -420,8 +588,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     for (size_t r = 0; r < nall && nc < o.top_m; r++) {
         const r2r_combo *x = &all[r];
         if (any_amp && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
-        int dup = 0;
-        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && cand[k].i == x->ir;
+        int dup = 0; /* with the DI: one candidate per capture (its best IR), for recall */
+        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && (o.di_path || cand[k].i == x->ir);
         if (dup) continue;
         candidate *cd = &cand[nc++];
         memset(cd, 0, sizeof *cd);
@@ -453,8 +621,30 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.45, "verifying the best candidates");
     const char *psrc = r2r_retrieval_probe_source(db);
     if ((s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps)) != R2R_OK) goto out;
+    /* The sources the candidates are verified with: the user's DI when given (its
+     * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
+    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
+    const float *vsrc[64];
+    size_t vlen[64], nv = 0;
+    if (o.di_path) {
+        const size_t win = (size_t)(VERIFY_DI_MAX_S * R2R_SAMPLE_RATE);
+        size_t best = 0;
+        if (di_n > win) { /* the window with the most energy, in 0.5 s hops */
+            double acc = 0, top = -1;
+            const size_t hop = R2R_SAMPLE_RATE / 2;
+            for (size_t i = 0; i < win; i++) acc += (double)di[i] * di[i];
+            for (size_t at = 0;; at += hop) {
+                if (acc > top) top = acc, best = at;
+                if (at + hop + win > di_n) break;
+                for (size_t i = at; i < at + hop; i++) acc -= (double)di[i] * di[i];
+                for (size_t i = at + win; i < at + win + hop; i++) acc += (double)di[i] * di[i];
+            }
+        }
+        vsrc[0] = di + best, vlen[0] = di_n > win ? win : di_n, nv = 1;
+    } else
+        for (size_t p = 0; p < ps.count && p < 64; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     size_t maxp = 0;
-    for (size_t p = 0; p < ps.count; p++) maxp = ps.len[p] > maxp ? ps.len[p] : maxp;
+    for (size_t p = 0; p < nv; p++) maxp = vlen[p] > maxp ? vlen[p] : maxp;
     float *ybuf = malloc(maxp * sizeof(float));
     if (!ybuf) {
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
@@ -473,17 +663,36 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if (s != R2R_OK) { /* a file changed since indexing: skip it, say so */
             warn(sum, "skipped a candidate: %s", r2r_last_error());
             s = R2R_OK;
+            if (nams[k]) r2r_nam_free(nams[k]);
+            nams[k] = NULL;
             continue;
         }
+    }
+    if (o.di_path) {
+        report(&o, 0.47, "searching input gains with your DI");
+        if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0], vlen[0], ref_ltas, ref_feat,
+                                max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX)) != R2R_OK)
+            goto out;
+    }
+    for (int k = 0; k < nc; k++) {
+        candidate *cd = &cand[k];
+        if (!nams[k]) continue;
         double acc[R2R_LTAS_BANDS] = {0};
-        for (size_t p = 0; p < ps.count && s == R2R_OK; p++) {
+        for (size_t p = 0; p < nv && s == R2R_OK; p++) {
             float b[R2R_LTAS_BANDS];
-            s = render_chain(nams[k], irs[k], irn[k], cd->gain_db, NULL, ps.audio[p], ps.len[p], ybuf);
-            if (s == R2R_OK) s = r2r_ltas_compute(ybuf, ps.len[p], b);
-            for (int q = 0; q < R2R_LTAS_BANDS && s == R2R_OK; q++) acc[q] += b[q] / (double)ps.count;
+            s = render_chain(nams[k], irs[k], irn[k], cd->gain_db, NULL, vsrc[p], vlen[p], ybuf);
+            if (s == R2R_OK) s = r2r_ltas_compute(ybuf, vlen[p], b);
+            for (int q = 0; q < R2R_LTAS_BANDS && s == R2R_OK; q++) acc[q] += b[q] / (double)nv;
         }
         if (s != R2R_OK) break;
         for (int q = 0; q < R2R_LTAS_BANDS; q++) cd->pred[q] = (float)acc[q];
+        if (o.di_path && fx) {
+            /* The user's DI through the true chain: its dynamics replace the index's,
+             * measured on the probes (the level does not matter to these dimensions). */
+            float vf[R2R_FEATURES_DIM];
+            if (r2r_features_extract_raw(fx, ybuf, vlen[0], vf) == R2R_OK)
+                cd->dyn = r2r_retrieval_dynamics_distance(db, ref_feat, vf);
+        }
         cd->ok = 1;
         report(&o, 0.45 + 0.25 * (k + 1) / nc, "verifying the best candidates");
     }
@@ -512,6 +721,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
         mean /= (double)nb;
         cd->verified_db = sqrt(fmax(0.0, sq / (double)nb - mean * mean));
+        shape_target(fz, target, nb, o.di_path ? 0.0 : SOURCE_UNCERTAINTY_DB);
         const double grid = r2r_retrieval_gain_db(db, cd->g);
         const double gpen = fabs(cd->gain_db - grid) / GAIN_PENALTY_DIV;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
@@ -520,6 +730,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
                 goto out;
             const double tot = L.total + cd->dyn + gpen;
+            if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
             if (tot < pick[f].total) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
                 pick[f].gain_penalty = gpen;
@@ -546,16 +757,22 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     r2r_gain_apply(iso.guitar, iso.frames, listen_lufs - ref_lufs);
     snprintf(path, sizeof path, "%s/reference_isolated.wav", o.out_dir);
     if ((s = r2r_audio_write_wav(path, iso.guitar, iso.frames, 1, R2R_SAMPLE_RATE)) != R2R_OK) goto out;
-    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
     prev = malloc(di_n * sizeof(float));
-    if (!prev) {
+    chain = malloc(di_n * sizeof(float));
+    if (!prev || !chain) {
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
+    for (int f = 0, chained = -1; f < R2R_FLAVOR_COUNT; f++) {
         const int k = pick[f].cand;
-        if ((s = render_chain(nams[k], irs[k], irn[k], cand[k].gain_db, &pick[f].eq, di, di_n, prev)) != R2R_OK)
+        /* flavors that share a candidate share its render; only their EQs differ */
+        if (k != chained && (s = render_chain(nams[k], irs[k], irn[k], cand[k].gain_db, NULL, di, di_n, chain)) != R2R_OK)
             goto out;
+        chained = k;
+        memcpy(prev, chain, di_n * sizeof(float));
+        r2r_eq_runner run;
+        r2r_eq_runner_init(&run, &pick[f].eq, R2R_SAMPLE_RATE);
+        r2r_eq_runner_process(&run, prev, di_n);
         /* output_gain_db brings the chain to the reference's loudness; the preview files
          * sit at the listening level, like reference_isolated.wav. */
         double applied = 0;
@@ -601,8 +818,31 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         unsigned char *seen_c = calloc(NC + 1, 1), *seen_i = calloc(NI + 2, 1);
         int nrc = 0, nri = 0;
         const int want = o.top_k;
-        for (size_t r = 0; seen_c && seen_i && r < nall && (nrc < want || nri < want); r++) {
-            const r2r_combo *x = &all[r];
+        /* With the user's DI, the verified combinations lead, best balanced loss first
+         * (a render of the real source outranks the spectral estimate; renders of the
+         * probes tell no more than the index, measured by bench/match_eval), then the
+         * rest in retrieval order; "score"
+         * follows the order (never rising), "distance_db" is the spectral estimate. */
+        double last_cs = 1.0, last_is = 1.0;
+        int vorder[MAX_M], nvo = 0;
+        for (int k = 0; o.di_path && k < nc; k++) /* probe renders rank no better than the index */
+            if (cand[k].ok) vorder[nvo++] = k;
+        for (int i = 1; i < nvo; i++)
+            for (int j = i; j > 0 && cand[vorder[j]].fit_total < cand[vorder[j - 1]].fit_total; j--) {
+                const int t = vorder[j];
+                vorder[j] = vorder[j - 1], vorder[j - 1] = t;
+            }
+        r2r_combo *lead = malloc(((size_t)nvo + nall + 1) * sizeof *lead);
+        size_t nlead = 0;
+        for (int i = 0; lead && i < nvo; i++) {
+            const candidate *cd = &cand[vorder[i]];
+            r2r_combo *x = &lead[nlead++];
+            memset(x, 0, sizeof *x);
+            x->capture = cd->c, x->gain = cd->g, x->ir = cd->i, x->distance_db = cd->dist;
+        }
+        if (lead) memcpy(lead + nlead, all, nall * sizeof *all), nlead += nall;
+        for (size_t r = 0; lead && seen_c && seen_i && r < nlead && (nrc < want || nri < want); r++) {
+            const r2r_combo *x = &lead[r];
             if (nrc < want && !seen_c[x->capture]) {
                 seen_c[x->capture] = 1, nrc++;
                 const r2r_capture_desc *d = r2r_retrieval_capture_desc(db, (size_t)x->capture);
@@ -611,11 +851,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                 cJSON_AddStringToObject(e, "path", ap ? ap : d->path);
                 free(ap);
                 cJSON_AddStringToObject(e, "name", d->name);
-                cJSON_AddNumberToObject(e, "score", to_score(x->distance_db));
+                last_cs = fmin(last_cs, to_score(x->distance_db));
+                cJSON_AddNumberToObject(e, "score", last_cs);
                 cJSON_AddNumberToObject(e, "distance_db", round(x->distance_db * 100) / 100);
                 cJSON_AddNumberToObject(e, "best_gain_db", r2r_retrieval_gain_db(db, x->gain));
                 cJSON_AddBoolToObject(e, "has_cab", d->has_cab);
                 cJSON_AddBoolToObject(e, "pedal", d->is_pedal);
+                cJSON_AddBoolToObject(e, "verified", r < (size_t)nvo);
                 cJSON_AddItemToArray(rc, e);
             }
             if (nri < want && !seen_i[x->ir]) {
@@ -630,12 +872,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                     cJSON_AddNullToObject(e, "path");
                     cJSON_AddStringToObject(e, "name", "no IR");
                 }
-                cJSON_AddNumberToObject(e, "score", to_score(x->distance_db));
+                last_is = fmin(last_is, to_score(x->distance_db));
+                cJSON_AddNumberToObject(e, "score", last_is);
                 cJSON_AddNumberToObject(e, "distance_db", round(x->distance_db * 100) / 100);
+                cJSON_AddBoolToObject(e, "verified", r < (size_t)nvo);
                 cJSON_AddItemToArray(ri, e);
             }
         }
-        free(seen_c), free(seen_i);
+        free(seen_c), free(seen_i), free(lead);
     }
     cJSON *cs = cJSON_AddArrayToObject(root, "candidates");
     for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
@@ -726,8 +970,9 @@ out:
         if (nams[k]) r2r_nam_free(nams[k]);
         free(irs[k]);
     }
-    free(all), free(mono), free(seg), free(di), free(prev);
+    free(all), free(mono), free(seg), free(di), free(prev), free(chain);
     r2r_probes_free(&ps);
+    if (fx) r2r_features_destroy(fx);
     r2r_retrieval_close(db);
     r2r_isolated_free(&iso);
     r2r_audio_free(&a);

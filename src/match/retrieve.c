@@ -336,6 +336,16 @@ r2r_status r2r_retrieval_rank(const r2r_retrieval_db *db, const float ref_ltas[R
     return r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &o, out, k, n);
 }
 
+double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *a, const float *b)
+{
+    double z = 0;
+    for (int j = 0; j < R2R_RETRIEVAL_NDYN; j++) {
+        const double d = (a[dyn_dims[j]] - b[dyn_dims[j]]) / db->dsd[j];
+        z += d * d;
+    }
+    return sqrt(z / R2R_RETRIEVAL_NDYN);
+}
+
 r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
                                  const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out,
                                  size_t k, size_t *n)
@@ -357,14 +367,8 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
     }
     if (R) eq_residual_matrix(bands, nb, R);
     /* The dynamics term depends on capture and gain only. */
-    for (size_t r = 0; ref_feat && r < db->nc * db->G; r++) {
-        double z = 0;
-        for (int j = 0; j < R2R_RETRIEVAL_NDYN; j++) {
-            double d = (ref_feat[dyn_dims[j]] - db->cft[r * R2R_FEAT_DIM + dyn_dims[j]]) / db->dsd[j];
-            z += d * d;
-        }
-        dyn[r] = sqrt(z / R2R_RETRIEVAL_NDYN);
-    }
+    for (size_t r = 0; ref_feat && r < db->nc * db->G; r++)
+        dyn[r] = r2r_retrieval_dynamics_distance(db, ref_feat, db->cft + r * R2R_FEAT_DIM);
     size_t m = 0;
     double d[R2R_LTAS_BANDS];
     for (size_t c = 0; c < db->nc; c++) {
