@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "r2r/audio.h"
+#include "r2r/catalog.h"
 #include "r2r/index.h"
 #include "r2r/match.h"
 
@@ -325,6 +326,27 @@ static void test_bad_input(void **state)
     write_tone(p, 48000, 4.0, 0.2, 1);
     const char *a3[] = {"match", p, "--library", empty, "--out", out, NULL};
     assert_int_equal(run_cli(NULL, 0, a3), 1);
+    /* an index rendered with other probes than this build's */
+    print_message("bad input: %s\n", "an index made with other probes");
+    {
+        char db[8400];
+        snprintf(db, sizeof db, "%s/.r2r/catalog.sqlite", lib);
+        r2r_catalog *cat;
+        assert_int_equal(r2r_catalog_open(db, &cat), R2R_OK);
+        char *keep = NULL;
+        assert_int_equal(r2r_catalog_get_setting(cat, "probe_fingerprint", &keep), R2R_OK);
+        assert_non_null(keep);
+        assert_int_equal(r2r_catalog_set_setting(cat, "probe_fingerprint", "0123abcd"), R2R_OK);
+        r2r_match_options o = {0};
+        o.library = lib, o.out_dir = out, o.isolation = 0;
+        r2r_match_summary sum;
+        assert_int_equal(r2r_match(p, &o, &sum), R2R_ERR_INPUT);
+        print_message("  -> %s\n", r2r_last_error());
+        assert_non_null(strstr(r2r_last_error(), "other probes"));
+        assert_int_equal(r2r_catalog_set_setting(cat, "probe_fingerprint", keep), R2R_OK);
+        free(keep);
+        r2r_catalog_close(cat);
+    }
     /* usage errors */
     print_message("bad input: %s\n", "usage errors");
     const char *a4[] = {"match", NULL};

@@ -38,6 +38,8 @@ const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, s
 
 /* The probe set the index was built with: "builtin" or a folder (NULL if unknown). */
 const char *r2r_retrieval_probe_source(const r2r_retrieval_db *db);
+/* Fingerprint of the probe set the index was rendered with (NULL when unknown). */
+const char *r2r_retrieval_probe_fingerprint(const r2r_retrieval_db *db);
 
 typedef struct {
     int capture; /* index */

@@ -621,6 +621,12 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.45, "verifying the best candidates");
     const char *psrc = r2r_retrieval_probe_source(db);
     if ((s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps)) != R2R_OK) goto out;
+    const char *pfp = r2r_retrieval_probe_fingerprint(db);
+    if (pfp && strcmp(pfp, ps.fingerprint)) {
+        s = r2r_fail(R2R_ERR_INPUT, "the index of %s was built with other probes (an older r2r, or the probe "
+                                    "folder changed): run 'r2r index build %s' again", o.library, o.library);
+        goto out;
+    }
     /* The sources the candidates are verified with: the user's DI when given (its
      * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
     if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;

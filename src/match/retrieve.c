@@ -38,6 +38,7 @@ struct r2r_retrieval_db {
     r2r_capture_desc *desc;
     char **cname, **carch;
     char *probe_source;
+    char *probe_fingerprint;
     float *cdb;  /* [nc][G][K] dB of the probe-mean band power */
     float *cft;  /* [nc][G][D] probe-mean raw features */
     double dmu[R2R_RETRIEVAL_NDYN], dsd[R2R_RETRIEVAL_NDYN]; /* library stats of the dynamics dims */
@@ -56,6 +57,7 @@ void r2r_retrieval_close(r2r_retrieval_db *db)
     free(db->carch);
     free(db->desc);
     free(db->probe_source);
+    free(db->probe_fingerprint);
     for (size_t i = 0; i < db->ni; i++) free(db->ipath[i]);
     free(db->cpath);
     free(db->ipath);
@@ -157,14 +159,15 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
     if (s != R2R_OK) return s;
     r2r_entry *caps = NULL, *irs = NULL;
     size_t nc = 0, ni = 0;
-    char *psrc = NULL;
+    char *psrc = NULL, *pfp = NULL;
     s = r2r_catalog_list(cat, R2R_ENTRY_CAPTURE, 1, &caps, &nc);
     if (s == R2R_OK) s = r2r_catalog_list(cat, R2R_ENTRY_IR, 1, &irs, &ni);
     if (s == R2R_OK) s = r2r_catalog_get_setting(cat, "probe_source", &psrc);
+    if (s == R2R_OK) s = r2r_catalog_get_setting(cat, "probe_fingerprint", &pfp);
     r2r_catalog_close(cat);
     r2r_retrieval_db *db = calloc(1, sizeof *db);
-    if (db) db->probe_source = psrc;
-    else free(psrc);
+    if (db) db->probe_source = psrc, db->probe_fingerprint = pfp;
+    else free(psrc), free(pfp);
     const size_t G = R2R_INDEX_N_GAINS, K = R2R_LTAS_BANDS;
     if (s == R2R_OK && db) {
         db->G = G;
@@ -253,6 +256,8 @@ const char *r2r_retrieval_capture_path(const r2r_retrieval_db *db, size_t i) { r
 const char *r2r_retrieval_ir_path(const r2r_retrieval_db *db, size_t i) { return i < db->ni ? db->ipath[i] : NULL; }
 double r2r_retrieval_gain_db(const r2r_retrieval_db *db, int g) { return g >= 0 && g < (int)db->G ? db->gains[g] : 0.0; }
 const char *r2r_retrieval_probe_source(const r2r_retrieval_db *db) { return db->probe_source; }
+
+const char *r2r_retrieval_probe_fingerprint(const r2r_retrieval_db *db) { return db->probe_fingerprint; }
 
 const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, size_t i)
 {
