@@ -27,6 +27,7 @@
 #include "r2r/ltas.h"
 #include "r2r/match.h"
 #include "r2r/nam.h"
+#include "r2r/synth.h"
 #include "r2r/vindex.h"
 
 #define EXCERPT_S 6.0
@@ -85,6 +86,13 @@ static void chain(r2r_nam *m, const float *ir, size_t irn, double gdb, const r2r
     }
 }
 
+static double rms_of(const float *x, size_t n)
+{
+    double a = 0;
+    for (size_t i = 0; i < n; i++) a += (double)x[i] * x[i];
+    return sqrt(a / (double)(n ? n : 1)) + 1e-20;
+}
+
 /* A whole JSON file, parsed (NULL when missing or malformed). */
 static cJSON *read_json(const char *path)
 {
@@ -138,15 +146,16 @@ typedef struct {
     double tone, tone_flat, seconds;
 } match_result;
 
-static int eval_match(const char *lib, const char *work, const char *refp, const char *di, const char *dip,
-                      const char *cap, int truth_ir, const char *cab, const float *z, size_t n, match_result *mr)
+static int eval_match(const char *lib, const char *work, const char *refp, int isolation, const char *di,
+                      const char *dip, const char *cap, int truth_ir, const char *cab, const float *z, size_t n,
+                      match_result *mr)
 {
     char outd[256], recp[300], renp[256];
     snprintf(outd, sizeof outd, "%s/out", work);
     snprintf(recp, sizeof recp, "%s/recipe.json", outd);
     snprintf(renp, sizeof renp, "%s/render.wav", work);
     r2r_match_options o = {0};
-    o.library = lib, o.out_dir = outd, o.isolation = 0, o.di_path = di;
+    o.library = lib, o.out_dir = outd, o.isolation = isolation, o.di_path = di;
     r2r_match_summary sum;
     double tm = bench_now();
     if (r2r_match(refp, &o, &sum) != R2R_OK) {
@@ -277,8 +286,31 @@ int main(int argc, char **argv)
     float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float)), *z = malloc(n * sizeof(float));
     float *w = malloc(n * sizeof(float));
     unsigned seed = 12345;
-    tally ours = {0}, noeq = {0}, withdi = {0}, base = {0}, o_raw = {0}, o_fit = {0};
-    double match_s = 0, match_di_s = 0;
+    tally ours = {0}, noeq = {0}, withdi = {0}, inmix = {0}, base = {0}, o_raw = {0}, o_fit = {0};
+    double match_s = 0, match_di_s = 0, match_mix_s = 0;
+    /* Bass (the bass DI through ampeg.nam) and synthesized drums for the mix rows. */
+    float *band = calloc(n, sizeof(float)), *mixbuf = malloc(2 * n * sizeof(float));
+    {
+        r2r_audio ba;
+        r2r_nam *am;
+        float *dr;
+        size_t nd;
+        if (r2r_audio_read(bench_shared("data/di/downtown-bass.wav"), R2R_READ_MONO, &ba) != R2R_OK ||
+            r2r_audio_resample(&ba, R2R_SAMPLE_RATE) != R2R_OK ||
+            r2r_nam_load(bench_shared("data/captures/ampeg.nam"), 0, &am) != R2R_OK ||
+            r2r_synth_drums(5, EXCERPT_S, 120.0, R2R_SAMPLE_RATE, &dr, &nd) != R2R_OK) {
+            fprintf(stderr, "match_eval: %s\n", r2r_last_error());
+            return 1;
+        }
+        for (size_t i = 0; i < n; i++) band[i] = ba.data[(i + R2R_SAMPLE_RATE) % ba.frames];
+        r2r_gain_apply(band, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(band, n)));
+        r2r_nam_render(am, band, band, n);
+        const double brms = rms_of(band, n), drms = rms_of(dr, n);
+        for (size_t i = 0; i < n; i++) band[i] = (float)(band[i] / brms + 0.8 * dr[i] / drms);
+        r2r_nam_free(am);
+        r2r_audio_free(&ba);
+        free(dr);
+    }
     char work[] = "/tmp/r2r-eval-XXXXXX";
     if (!mkdtemp(work)) return 1;
     for (int c = 0; c < ncaps; c += stride) {
@@ -304,17 +336,33 @@ int main(int argc, char **argv)
             r2r_eq_flat(&eq);
             for (int b = 0; b < R2R_EQ_BANDS; b++) eq.band[b].gain_db = urand(&seed) * 4.0 - 2.0;
             chain(m, truth_ir >= 0 ? irs[truth_ir] : NULL, truth_ir >= 0 ? irlen[truth_ir] : 0, gdb, &eq, x, n, z);
-            char refp[256], dip[256];
+            char refp[256], dip[256], mixp[256];
+            snprintf(mixp, sizeof mixp, "%s/mix.wav", work);
             snprintf(refp, sizeof refp, "%s/ref.wav", work);
             snprintf(dip, sizeof dip, "%s/di.wav", work);
             r2r_audio_write_wav(refp, z, n, 1, R2R_SAMPLE_RATE);
             r2r_audio_write_wav(dip, x, n, 1, R2R_SAMPLE_RATE);
             /* ---- ours, from the reference alone and with the DI ---- */
-            match_result mr, md;
-            if (eval_match(lib, work, refp, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0 ||
-                eval_match(lib, work, refp, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0)
+            /* the same guitar in a band: panned 70/30 over centred bass and drums as loud */
+            {
+                double eg = 0, eo = 0;
+                for (size_t i = 0; i < n; i++) eg += (double)z[i] * z[i], eo += (double)band[i] * band[i];
+                const float k = (float)sqrt(eg / (eo + 1e-20));
+                for (size_t i = 0; i < n; i++) {
+                    mixbuf[2 * i] = 0.7f * z[i] + 0.5f * k * band[i];
+                    mixbuf[2 * i + 1] = 0.3f * z[i] + 0.5f * k * band[i];
+                }
+                const float pk = r2r_peak(mixbuf, 2 * n);
+                if (pk > 0.99f) r2r_gain_apply(mixbuf, 2 * n, r2r_lin_to_db(0.99f / pk));
+                r2r_audio_write_wav(mixp, mixbuf, n, 2, R2R_SAMPLE_RATE);
+            }
+            match_result mr, md, mm;
+            if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0 ||
+                eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0 ||
+                eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0)
                 continue;
-            match_s += mr.seconds, match_di_s += md.seconds;
+            match_s += mr.seconds, match_di_s += md.seconds, match_mix_s += mm.seconds;
+            add_rank(&inmix, mm.crank, mm.irank, mm.tone);
             add_rank(&ours, mr.crank, mr.irank, mr.tone);
             add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat);
             add_rank(&withdi, md.crank, md.irank, md.tone);
@@ -330,9 +378,9 @@ int main(int argc, char **argv)
                 add_rank(&o_fit, 0, 0, tone_distance(w, z, n));
             }
             if (getenv("R2R_EVAL_VERBOSE"))
-                fprintf(stderr, "\n%-46.46s %-16s %+5.1f dB: rank %d/%d, IR %d/%d, tone %.2f (flat %.2f, DI %.2f; oracle %.2f / %.2f)\n",
-                        caps[c], dis[d], gdb, mr.crank, md.crank, mr.irank, md.irank, mr.tone, mr.tone_flat, md.tone,
-                        o_raw.tone[o_raw.n - 1], o_fit.tone[o_fit.n - 1]);
+                fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d/%d/%d, IR %d/%d/%d, tone %.2f (flat %.2f, DI %.2f, mix %.2f; oracle %.2f / %.2f)\n",
+                        caps[c], dis[d], gdb, mr.crank, md.crank, mm.crank, mr.irank, md.irank, mm.irank, mr.tone,
+                        mr.tone_flat, md.tone, mm.tone, o_raw.tone[o_raw.n - 1], o_fit.tone[o_fit.n - 1]);
             /* ---- seed baseline ---- */
             float raw[R2R_FEATURES_DIM], q[R2R_FEATURES_DIM];
             r2r_features_extract_raw(fx, z, n, raw);
@@ -398,18 +446,19 @@ int main(int argc, char **argv)
     print_tally("r2r match (joint, verified)", &ours);
     print_tally("r2r match, its EQ left flat", &noeq);
     print_tally("r2r match --di (the performance's DI)", &withdi);
+    print_tally("r2r match on a band mix (dsp isolation)", &inmix);
     print_tally("seed method (baseline)", &base);
     print_tally("oracle: true rig, no EQ", &o_raw);
     print_tally("oracle: true rig, EQ fit on probes", &o_fit);
     printf("\n  targets: capture top-1 >= 70 %%, top-3 >= 90 %%, IR top-3 >= 70 %%, median tone distance <= 1.5 dB\n");
-    printf("  mean r2r match time per reference: %.2f s (with --di %.2f s)\n", match_s / (ours.n ? ours.n : 1),
-           match_di_s / (ours.n ? ours.n : 1));
+    printf("  mean r2r match time per reference: %.2f s (with --di %.2f s, from the mix %.2f s)\n",
+           match_s / (ours.n ? ours.n : 1), match_di_s / (ours.n ? ours.n : 1), match_mix_s / (ours.n ? ours.n : 1));
     r2r_probes_free(&ps);
     r2r_features_destroy(fx);
     for (int i = 0; i < nirs && i < 64; i++) free(irs[i]);
     for (int i = 0; i < ncaps; i++) free(caps[i]);
     cJSON_Delete(idx);
-    free(x), free(y), free(z), free(w);
+    free(x), free(y), free(z), free(w), free(band), free(mixbuf);
     bench_remove_tree(work);
     bench_remove_tree(lib);
     return 0;

@@ -18,14 +18,6 @@
 
 static char lib[4096], probes[4096];
 
-static void link_into(const char *rel, const char *sub, const char *as)
-{
-    char dst[8192];
-    snprintf(dst, sizeof dst, "%s/%s/%s", lib, sub, as);
-    unlink(dst);
-    assert_int_equal(symlink(shared_path(rel), dst), 0);
-}
-
 static void write_text(const char *sub, const char *name, const char *text)
 {
     char p[8192];
@@ -94,13 +86,13 @@ static int count(cJSON *o, const char *kind, const char *what)
 static void test_build_and_failures(void **state)
 {
     (void)state;
-    link_into("data/captures/dumble.nam", "nam_models", "dumble.nam");
-    link_into("data/captures/example_lstm.nam", "nam_models", "example lstm [1x3] @48k, v2.nam");
-    link_into("data/captures/example_wavenet.nam", "nam_models", "tiny.nam");
-    link_into("data/captures/mesa_rectifier_a2.nam", "nam_models", "mesa_a2.nam");
+    link_shared(lib, "data/captures/dumble.nam", "nam_models", "dumble.nam");
+    link_shared(lib, "data/captures/example_lstm.nam", "nam_models", "example lstm [1x3] @48k, v2.nam");
+    link_shared(lib, "data/captures/example_wavenet.nam", "nam_models", "tiny.nam");
+    link_shared(lib, "data/captures/mesa_rectifier_a2.nam", "nam_models", "mesa_a2.nam");
     write_text("nam_models", "corrupt.nam", "{\"architecture\": \"WaveNet\", \"config\": ");
-    link_into("data/irs/mesa.wav", "cab_irs", "mesa.wav");
-    link_into("data/irs/eminence.wav", "cab_irs", "eminence 44k.wav");
+    link_shared(lib, "data/irs/mesa.wav", "cab_irs", "mesa.wav");
+    link_shared(lib, "data/irs/eminence.wav", "cab_irs", "eminence 44k.wav");
     write_text("cab_irs", "notes.wav", "not audio at all");
 
     r2r_index_report rep = build();
@@ -198,10 +190,10 @@ static void test_resume_after_kill(void **state)
     (void)state;
     /* New content: four more captures (copies with a byte changed would be new hashes;
      * real distinct files are simpler). */
-    link_into("data/captures/example_wavenet.nam", "nam_models", "tiny again.nam");
-    link_into("data/captures/jcm.nam", "nam_models", "jcm.nam");
-    link_into("data/irs/celestion.wav", "cab_irs", "celestion.wav");
-    link_into("data/irs/ampeg.wav", "cab_irs", "ampeg.wav");
+    link_shared(lib, "data/captures/example_wavenet.nam", "nam_models", "tiny again.nam");
+    link_shared(lib, "data/captures/jcm.nam", "nam_models", "jcm.nam");
+    link_shared(lib, "data/irs/celestion.wav", "cab_irs", "celestion.wav");
+    link_shared(lib, "data/irs/ampeg.wav", "cab_irs", "ampeg.wav");
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {

@@ -13,13 +13,6 @@
 #define SR 48000
 #define SECS 8
 
-static uint64_t rng = 12345;
-static double noise(void)
-{
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return (double)(rng >> 11) * 0x1.0p-53 * 2 - 1;
-}
-
 /* A crude amp: drive, tanh, and a 2-pole low-pass like a speaker roll-off. */
 static void amp(float *x, size_t n)
 {
@@ -49,6 +42,9 @@ static band make_band(double pan_guitars, int with_vocal)
     assert_int_equal(r2r_synth_riff(8, SECS, SR, &g2, &n2), R2R_OK);
     amp(g1, n1);
     amp(g2, n2);
+    float *drums;
+    size_t nd;
+    assert_int_equal(r2r_synth_drums(3, SECS, 120.0, SR, &drums, &nd), R2R_OK);
     b.mix = calloc(2 * b.n, sizeof(float));
     b.guitar = calloc(b.n, sizeof(float));
     const double gl = 0.5 * (1 + pan_guitars), gr = 0.5 * (1 - pan_guitars);
@@ -57,18 +53,13 @@ static band make_band(double pan_guitars, int with_vocal)
         /* Bass: root notes E1/A1 in eighths, centred. */
         double f = fmod(t, 2.0) < 1.0 ? 41.2 : 55.0;
         double bass = 0.25 * sin(2 * M_PI * f * t) * exp(-3.0 * fmod(t, 0.25));
-        /* Drums: kick on beats, snare on 2 and 4, hats on eighths; centred. */
-        double tb = fmod(t, 0.5), te = fmod(t, 0.25);
-        double kick = 0.6 * sin(2 * M_PI * (50 + 80 * exp(-tb * 30)) * tb) * exp(-tb * 12);
-        double snare = fmod(t, 1.0) >= 0.5 && tb < 0.15 ? 0.3 * noise() * exp(-tb * 25) : 0.0;
-        double hat = 0.08 * noise() * exp(-te * 60);
         /* Vocal: a harmonic line with vibrato, centred (what the panning mask is for). */
         double vf = (fmod(t, 4.0) < 2.0 ? 220.0 : 293.7) * (1 + 0.01 * sin(2 * M_PI * 5.5 * t));
         vph += 2 * M_PI * vf / SR;
         double voc = 0;
         for (int h = 1; h <= 12; h++) voc += sin(h * vph) / h * (h >= 3 && h <= 5 ? 1.5 : 1.0);
         voc *= 0.06 * (fmod(t, 1.0) < 0.8 ? 1.0 : 0.0);
-        double centre = bass + kick + snare + hat + (with_vocal ? voc : 0.0);
+        double centre = bass + 0.8 * drums[i] + (with_vocal ? voc : 0.0); /* drums centred */
         double L = gl * g1[i] + gr * g2[i] + centre, R = gr * g1[i] + gl * g2[i] + centre;
         b.mix[2 * i] = (float)L;
         b.mix[2 * i + 1] = (float)R;
@@ -76,6 +67,7 @@ static band make_band(double pan_guitars, int with_vocal)
     }
     free(g1);
     free(g2);
+    free(drums);
     return b;
 }
 

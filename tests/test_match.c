@@ -19,14 +19,6 @@
 
 static char lib[4096], work[4096];
 
-static void link_into(const char *rel, const char *sub, const char *as)
-{
-    char dst[8192];
-    snprintf(dst, sizeof dst, "%s/%s/%s", lib, sub, as);
-    unlink(dst);
-    assert_int_equal(symlink(shared_path(rel), dst), 0);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -43,14 +35,14 @@ static int setup(void **state)
 
 static void build_library(void)
 {
-    link_into("data/captures/jcm.nam", "nam_models", "jcm.nam");
-    link_into("data/captures/dumble.nam", "nam_models", "dumble.nam");
-    link_into("data/captures/deluxe.nam", "nam_models", "deluxe.nam");
-    link_into("data/community-captures/Phillipe P JVM-OD2-RD-NoDrive-Cab-ESR0,006.nam", "nam_models",
+    link_shared(lib, "data/captures/jcm.nam", "nam_models", "jcm.nam");
+    link_shared(lib, "data/captures/dumble.nam", "nam_models", "dumble.nam");
+    link_shared(lib, "data/captures/deluxe.nam", "nam_models", "deluxe.nam");
+    link_shared(lib, "data/community-captures/Phillipe P JVM-OD2-RD-NoDrive-Cab-ESR0,006.nam", "nam_models",
               "JVM-OD2-Cab.nam");
-    link_into("data/community-captures/Phillipe P BOSS-SD1-Feather-ESR0,001.nam", "nam_models", "BOSS-SD1.nam");
-    link_into("data/irs/celestion.wav", "cab_irs", "celestion.wav");
-    link_into("data/irs/mesa.wav", "cab_irs", "mesa.wav");
+    link_shared(lib, "data/community-captures/Phillipe P BOSS-SD1-Feather-ESR0,001.nam", "nam_models", "BOSS-SD1.nam");
+    link_shared(lib, "data/irs/celestion.wav", "cab_irs", "celestion.wav");
+    link_shared(lib, "data/irs/mesa.wav", "cab_irs", "mesa.wav");
     r2r_index_options opt = {0};
     opt.jobs = 2;
     r2r_index_report rep;
@@ -298,17 +290,25 @@ static void write_tone(const char *path, int rate, double seconds, double amp, i
     free(x);
 }
 
+/* `r2r match FILE` of a generated take (see write_tone) into DIR: its exit code. */
+static int match_tone(const char *label, const char *name, int rate, double seconds, double amp, int channels,
+                      const char *library, const char *out, char *buf, size_t bufsz)
+{
+    char p[9000];
+    print_message("bad input: %s\n", label);
+    snprintf(p, sizeof p, "%s/%s", work, name);
+    write_tone(p, rate, seconds, amp, channels);
+    const char *args[] = {"match", p, "--library", library, "--out", out, "--isolation", channels > 1 ? "none" : "dsp",
+                          NULL};
+    return run_cli(buf, bufsz, args);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
     char p[9000], out[8300], buf[8192];
     snprintf(out, sizeof out, "%s/bad", work);
-    /* silence */
-    print_message("bad input: %s\n", "silence");
-    snprintf(p, sizeof p, "%s/silence.wav", work);
-    write_tone(p, 48000, 3.0, 0.0, 1);
-    const char *a1[] = {"match", p, "--library", lib, "--out", out, NULL};
-    assert_int_equal(run_cli(NULL, 0, a1), 1);
+    assert_int_equal(match_tone("silence", "silence.wav", 48000, 3.0, 0.0, 1, lib, out, NULL, 0), 1);
     /* not audio */
     print_message("bad input: %s\n", "a file that is not audio");
     snprintf(p, sizeof p, "%s/notes.wav", work);
@@ -318,14 +318,11 @@ static void test_bad_input(void **state)
     const char *a2[] = {"match", p, "--library", lib, "--out", out, NULL};
     assert_int_equal(run_cli(NULL, 0, a2), 1);
     /* an unindexed library */
-    print_message("bad input: %s\n", "an unindexed library");
     char empty[8300];
     snprintf(empty, sizeof empty, "%s/empty-lib", work);
     mkdir(empty, 0755);
+    assert_int_equal(match_tone("an unindexed library", "ok.wav", 48000, 4.0, 0.2, 1, empty, out, NULL, 0), 1);
     snprintf(p, sizeof p, "%s/ok.wav", work);
-    write_tone(p, 48000, 4.0, 0.2, 1);
-    const char *a3[] = {"match", p, "--library", empty, "--out", out, NULL};
-    assert_int_equal(run_cli(NULL, 0, a3), 1);
     /* an index rendered with other probes than this build's */
     print_message("bad input: %s\n", "an index made with other probes");
     {
@@ -354,17 +351,11 @@ static void test_bad_input(void **state)
     const char *a5[] = {"match", p, "--library", lib, "--isolation", "magic", NULL};
     assert_int_equal(run_cli(NULL, 0, a5), 2);
     /* too short */
-    print_message("bad input: %s\n", "a 0.5 s file");
-    snprintf(p, sizeof p, "%s/short.wav", work);
-    write_tone(p, 48000, 0.5, 0.2, 1);
-    const char *a6[] = {"match", p, "--library", lib, "--out", out, NULL};
-    assert_int_equal(run_cli(NULL, 0, a6), 1);
+    assert_int_equal(match_tone("a 0.5 s file", "short.wav", 48000, 0.5, 0.2, 1, lib, out, NULL, 0), 1);
     /* 10 minutes at 8 kHz, clipped, stereo: works, with warnings in the recipe */
-    print_message("bad input: %s\n", "10 min at 8 kHz, clipped, stereo");
-    snprintf(p, sizeof p, "%s/long8k.wav", work);
-    write_tone(p, 8000, 600.0, 1.0, 2);
-    const char *a7[] = {"match", p, "--library", lib, "--out", out, "--isolation", "none", NULL};
-    assert_int_equal(run_cli(buf, sizeof buf, a7), 0);
+    assert_int_equal(match_tone("10 min at 8 kHz, clipped, stereo", "long8k.wav", 8000, 600.0, 1.0, 2, lib, out, buf,
+                                sizeof buf),
+                     0);
     snprintf(p, sizeof p, "%s/recipe.json", out);
     cJSON *r = load_json(p);
     char *w = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "warnings"));

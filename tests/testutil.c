@@ -134,6 +134,14 @@ int run_cli(char *out, size_t outsz, const char *const *args)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void link_shared(const char *lib, const char *rel, const char *sub, const char *as)
+{
+    char dst[8192];
+    snprintf(dst, sizeof dst, "%s/%s/%s", lib, sub, as);
+    unlink(dst);
+    assert_int_equal(symlink(shared_path(rel), dst), 0);
+}
+
 char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

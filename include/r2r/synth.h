@@ -51,6 +51,10 @@ r2r_status r2r_synth_probe(r2r_probe_kind kind, int sample_rate, float **out, si
  * varied by `seed`, peak at -9 dBFS. *out is malloc'd. */
 r2r_status r2r_synth_riff(uint64_t seed, double seconds, int sample_rate, float **out, size_t *n);
 
+/* A drum loop (kick on the beat, snare on 2 and 4, hi-hat eighths) of `seconds` at
+ * `bpm`, for isolation tests; peak about 0.8. *out is malloc'd. */
+r2r_status r2r_synth_drums(uint64_t seed, double seconds, double bpm, int sample_rate, float **out, size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

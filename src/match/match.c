@@ -46,6 +46,11 @@
 #define EQ_FMIN 40.0
 #define EQ_FMAX 14000.0
 #define PREVIEW_MAX_LUFS (-16.0)
+/* Above this dsp confidence (guitar energy share) a reference counts as an isolated
+ * guitar: an isolated take scores about 0.9, band mixes 0.4-0.5 (bench/isolate_eval). */
+#define AUTO_NONE_CONFIDENCE 0.8
+#define ISO_TRUST_MIN 0.25       /* bands an isolation keeps less of than this are left out */
+#define ISO_TRUST_FROM_HZ 1000.0 /* ... above this frequency */
 #define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
 #define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
 /* What the probes cannot know: the reference's guitar, pickups and playing. Real DIs
@@ -442,6 +447,46 @@ static r2r_status di_gain_search(candidate *cand, int nc, r2r_nam **nams, float 
     return j.status;
 }
 
+/* What an isolation backend does to a guitar alone (band power ratio, isolated over
+ * original): the probes through the leading combination, isolated as the reference
+ * was. The harmonic/percussive mask takes pick attacks and the fizz of a driven amp
+ * with the drums, which would otherwise pull the match toward darker rigs. */
+static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *library, const r2r_combo *x,
+                                   r2r_iso_backend be, float col[R2R_LTAS_BANDS])
+{
+    r2r_probe_set ps = {0};
+    r2r_nam *m = NULL;
+    float *ir = NULL, *row = NULL, *y = NULL;
+    size_t irn = 0, n = 0;
+    r2r_isolated iso = {0};
+    const char *psrc = r2r_retrieval_probe_source(db);
+    r2r_status s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps);
+    if (s == R2R_OK) s = preview_di(NULL, &ps, &row, &n);
+    char *cp = s == R2R_OK ? join_path(library, r2r_retrieval_capture_path(db, (size_t)x->capture)) : NULL;
+    if (s == R2R_OK) s = cp ? r2r_nam_load(cp, 0, &m) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    free(cp);
+    if (s == R2R_OK && x->ir < (int)r2r_retrieval_irs(db)) {
+        char *ip = join_path(library, r2r_retrieval_ir_path(db, (size_t)x->ir));
+        s = ip ? r2r_ir_load(ip, &ir, &irn) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        free(ip);
+    }
+    if (s == R2R_OK) s = (y = malloc(n * sizeof(float))) ? R2R_OK : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    if (s == R2R_OK) s = render_chain(m, ir, irn, r2r_retrieval_gain_db(db, x->gain), NULL, row, n, y);
+    if (s == R2R_OK) s = r2r_isolate(y, n, 1, R2R_SAMPLE_RATE, be, &iso);
+    float a[R2R_LTAS_BANDS], b[R2R_LTAS_BANDS];
+    if (s == R2R_OK) s = r2r_ltas_compute(y, n, a);
+    if (s == R2R_OK) s = r2r_ltas_compute(iso.guitar, iso.frames, b);
+    for (int k = 0; s == R2R_OK && k < R2R_LTAS_BANDS; k++) {
+        const double r = (b[k] + 1e-20) / (a[k] + 1e-20);
+        col[k] = (float)(r < 0.01 ? 0.01 : r > 1.0 ? 1.0 : r); /* a mask only removes */
+    }
+    r2r_isolated_free(&iso);
+    if (m) r2r_nam_free(m);
+    free(ir), free(row), free(y);
+    r2r_probes_free(&ps);
+    return s;
+}
+
 static double to_score(double dist_db) { return round(1000.0 / (1.0 + dist_db / 3.0)) / 1000.0; }
 
 r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r_match_summary *sum)
@@ -449,8 +494,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     const double t_start = now_s();
     r2r_match_options o = *opt_in;
     if (o.top_k <= 0) o.top_k = DEFAULT_K;
-    if (o.top_m <= 0) o.top_m = o.di_path ? DEFAULT_M_DI : DEFAULT_M;
+    /* With the user's DI, candidates are verified and their gains searched on it; with
+     * the probes that ranks no better than the index (bench/match_eval: capture top-3
+     * 25 % against 39 %), so the probes only check the spectra there. */
+    const int searched = o.di_path != NULL;
+    if (o.top_m <= 0) o.top_m = searched ? DEFAULT_M_DI : DEFAULT_M;
     if (o.top_m > MAX_M) o.top_m = MAX_M;
+    const int auto_iso = o.isolation < 0;
     if (o.isolation < 0) o.isolation = R2R_ISO_DSP;
     memset(sum, 0, sizeof *sum);
     if (!o.library) return r2r_fail(R2R_ERR_INPUT, "no library given (--library LIB)");
@@ -527,8 +577,17 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.05, "isolating the guitar");
     if ((s = r2r_isolate(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, (r2r_iso_backend)o.isolation, &iso)) != R2R_OK)
         goto out;
-    snprintf(sum->backend, sizeof sum->backend, "%s", r2r_iso_backend_name((r2r_iso_backend)o.isolation));
     sum->confidence = iso.confidence;
+    if (auto_iso && iso.confidence > AUTO_NONE_CONFIDENCE) {
+        /* Separation only colours a track that is guitar already (the harmonic mask
+         * takes pick attacks and the top octaves with the drums): keep it as it is. */
+        r2r_isolated_free(&iso);
+        if ((s = r2r_isolate(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, R2R_ISO_NONE, &iso)) != R2R_OK) goto out;
+        o.isolation = R2R_ISO_NONE;
+        warn(sum, "the reference looks like an isolated guitar (isolation confidence %.2f): matched as it is, "
+                  "without separation ('--isolation dsp' forces it)", sum->confidence);
+    }
+    snprintf(sum->backend, sizeof sum->backend, "%s", r2r_iso_backend_name((r2r_iso_backend)o.isolation));
     if (o.isolation == R2R_ISO_MOCK)
         warn(sum, "isolation backend 'mock' is a plain band-pass meant for tests; use 'dsp' or 'command'");
     mono = malloc(a.frames * sizeof(float));
@@ -548,7 +607,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                      o.isolation == R2R_ISO_NONE ? "" : " after isolation");
         goto out;
     }
-    if (o.isolation == R2R_ISO_DSP && iso.confidence > 0.9 && in_ch == 1)
+    if (o.isolation == R2R_ISO_DSP && iso.confidence > AUTO_NONE_CONFIDENCE)
         warn(sum, "this looks like an isolated guitar already (isolation confidence %.2f); "
                   "'--isolation none' would keep it untouched", iso.confidence);
     tm[1] = now_s() - t0;
@@ -580,6 +639,28 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     size_t nall = 0;
     r2r_rank_options ro = {max_hz, 1, 1};
     if ((s = r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &ro, all, total, &nall)) != R2R_OK) goto out;
+    if ((o.isolation == R2R_ISO_DSP || o.isolation == R2R_ISO_MOCK) && nall > 0) {
+        /* compare like with like: the reference without its isolation's colour, ranked again */
+        float col[R2R_LTAS_BANDS];
+        if ((s = isolation_colour(db, o.library, &all[0], (r2r_iso_backend)o.isolation, col)) != R2R_OK) goto out;
+        /* Where the isolation keeps less than a quarter of the guitar's power, what is
+         * left is mostly other instruments' residue: those bands (the top octaves) are
+         * not matched, like the missing top of a low-rate file; below, the colour is undone. */
+        for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+            const double hz = r2r_ltas_band_hz(b);
+            if (hz > ISO_TRUST_FROM_HZ && col[b] < ISO_TRUST_MIN) {
+                if (!(max_hz > 0) || hz < max_hz) {
+                    max_hz = hz;
+                    warn(sum, "the separation keeps little of the guitar above %.0f Hz: the recipe's treble "
+                              "there is a guess (an isolated guitar track, with --isolation none, matches it all)", hz);
+                }
+                break;
+            }
+            ref_ltas[b] /= col[b];
+        }
+        ro.max_hz = max_hz;
+        if ((s = r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &ro, all, total, &nall)) != R2R_OK) goto out;
+    }
     if (NI == 0) warn(sum, "the library has no cabinet IRs (LIB/cab_irs): only captures with a cabinet fit well");
     int any_amp = 0;
     for (size_t c = 0; c < NC; c++) any_amp |= !r2r_retrieval_capture_desc(db, c)->is_pedal;
@@ -589,7 +670,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         const r2r_combo *x = &all[r];
         if (any_amp && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
         int dup = 0; /* with the DI: one candidate per capture (its best IR), for recall */
-        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && (o.di_path || cand[k].i == x->ir);
+        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && (searched || cand[k].i == x->ir);
         if (dup) continue;
         candidate *cd = &cand[nc++];
         memset(cd, 0, sizeof *cd);
@@ -632,7 +713,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
     const float *vsrc[64];
     size_t vlen[64], nv = 0;
-    if (o.di_path) {
+    if (searched) {
         const size_t win = (size_t)(VERIFY_DI_MAX_S * R2R_SAMPLE_RATE);
         size_t best = 0;
         if (di_n > win) { /* the window with the most energy, in 0.5 s hops */
@@ -674,7 +755,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             continue;
         }
     }
-    if (o.di_path) {
+    if (searched) {
         report(&o, 0.47, "searching input gains with your DI");
         if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0], vlen[0], ref_ltas, ref_feat,
                                 max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX)) != R2R_OK)
@@ -692,7 +773,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
         if (s != R2R_OK) break;
         for (int q = 0; q < R2R_LTAS_BANDS; q++) cd->pred[q] = (float)acc[q];
-        if (o.di_path && fx) {
+        if (searched && fx) {
             /* The user's DI through the true chain: its dynamics replace the index's,
              * measured on the probes (the level does not matter to these dimensions). */
             float vf[R2R_FEATURES_DIM];
@@ -831,7 +912,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
          * follows the order (never rising), "distance_db" is the spectral estimate. */
         double last_cs = 1.0, last_is = 1.0;
         int vorder[MAX_M], nvo = 0;
-        for (int k = 0; o.di_path && k < nc; k++) /* probe renders rank no better than the index */
+        for (int k = 0; searched && k < nc; k++) /* probe renders rank no better than the index */
             if (cand[k].ok) vorder[nvo++] = k;
         for (int i = 1; i < nvo; i++)
             for (int j = i; j > 0 && cand[vorder[j]].fit_total < cand[vorder[j - 1]].fit_total; j--) {
