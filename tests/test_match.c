@@ -269,6 +269,7 @@ static void test_match_end_to_end(void **state)
                    "data/di/metalcore-guitar.wav", ref);
     snprintf(out, sizeof out, "%s/out2", work);
     o.out_dir = out;
+    o.optimizer = R2R_OPT_CMAES; /* and the other optimizer */
     if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match: %s", r2r_last_error());
     check_recipe(out, &r);
     print_message("full-rig reference: balanced = %s + %s\n", sum.flavor[0].capture, sum.flavor[0].ir);

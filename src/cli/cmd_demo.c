@@ -1,8 +1,8 @@
 /* `r2r demo [--seed N] [--out DIR]`: what works with nothing downloaded, end to end on
  * Debian's guitarix amps and IRs: a synthesized DI riff through three amp presets and a
  * cabinet IR, a secret rig with a mild EQ as the reference, and the rigs ranked against
- * it by their long-term spectra and signatures. The full matcher replaces the ranking
- * step when it lands (issues 6 and 9). */
+ * it by their long-term spectra and signatures. The matcher (r2r match) replaces the
+ * ranking step once LV2 presets are library entries (issue 9). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
@@ -196,8 +196,9 @@ int cmd_demo(int argc, char **argv)
     fprintf(out, "  secret rig: %d (%s) + mild EQ; closest by long-term spectrum: rig %d (%s) — %s\n", secret + 1,
            presets[secret].name, best + 1, presets[best].name, best == secret ? "found" : "missed");
     fprintf(out, "  audio written to %s/ (di.wav, reference.wav, rig_N.wav)\n", outdir);
-    fprintf(out, "\n  The full matcher (capture x IR retrieval, gain and EQ search, recipe) is next on the\n"
-           "  roadmap; 'r2r index build LIB' already indexes a .nam library.\n");
+    fprintf(out, "\n  With .nam captures and cabinet IRs the full matcher runs today: 'r2r index build LIB',\n"
+           "  then 'r2r match REFERENCE --library LIB' (recipe, EQ presets, previews). LV2 presets as\n"
+           "  library entries, and this demo through the matcher, come next.\n");
     r2r_features_destroy(fx);
     for (int p = 0; p < NPRESETS; p++) free(rig[p]);
     free(ref);

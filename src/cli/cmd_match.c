@@ -22,14 +22,17 @@ static int match_usage(void)
            "(balanced, brighter, thicker), and writes into DIR (default ./r2r-match):\n"
            "  recipe.json, recipe.md, eq_<flavor>.txt, preview_<flavor>.wav, reference_isolated.wav\n\n"
            "  --library LIB   an indexed library (r2r index build LIB); env RTR_LIBRARY\n"
-           "  --di FILE       previews play your DI instead of the built-in probes\n"
+           "  --di FILE       your own DI: the best candidates are verified and their input gains\n"
+           "                  searched with it (far more reliable), and the previews play it\n"
            "  --isolation B   dsp (default: drums, bass and cymbals suppressed, stereo panning\n"
-           "                  used), none (already an isolated guitar), command (an external\n"
+           "                  used; a reference that already looks like an isolated guitar is\n"
+           "                  kept as it is), none (an isolated guitar), command (an external\n"
            "                  separator from RTR_ISOLATION_COMMAND), mock (tests only);\n"
            "                  env RTR_ISOLATION_BACKEND\n"
            "  --optimizer O   coord (the seed's coordinate descent, default) or cmaes; env RTR_OPTIMIZER\n"
            "  --top-k K       length of the ranked capture and IR lists (default 10)\n"
-           "  --top-m M       combinations verified by rendering (default 5, at most 16)\n");
+           "  --top-m M       combinations verified by rendering (default 5; 12 captures with --di;\n"
+           "                  at most 16)\n");
     return EXIT_OK;
 }
 
