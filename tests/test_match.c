@@ -238,6 +238,15 @@ static void test_match_end_to_end(void **state)
     cJSON_Delete(r);
     o.di_path = NULL;
 
+    /* The default isolation on an isolated take: recognised, matched untouched, said. */
+    snprintf(out, sizeof out, "%s/out_auto", work);
+    o.out_dir = out, o.isolation = -1;
+    if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match (default isolation): %s", r2r_last_error());
+    print_message("default isolation on an isolated take: %s (confidence %.2f)\n", sum.backend, sum.confidence);
+    assert_string_equal(sum.backend, "none");
+    assert_non_null(strstr(sum.warnings, "looks like an isolated guitar"));
+    o.isolation = 0;
+
     /* r2r render: the recipe with another DI (stereo 44.1 kHz at another level). */
     r2r_audio d;
     assert_int_equal(r2r_audio_read(shared_path("data/di/lunar-guitar.wav"), R2R_READ_MONO, &d), R2R_OK);

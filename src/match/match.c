@@ -47,7 +47,10 @@
 #define EQ_FMAX 14000.0
 #define PREVIEW_MAX_LUFS (-16.0)
 /* Above this dsp confidence (guitar energy share) a reference counts as an isolated
- * guitar: an isolated take scores about 0.9, band mixes 0.4-0.5 (bench/isolate_eval). */
+ * guitar and is matched untouched: isolated takes score 0.63-0.92 (four DIs through a
+ * clean and a high-gain capture, no cabinet: the fizz looks percussive), band mixes
+ * 0.42-0.51 (bench/isolate_eval). Stereo that is not dual mono is a mix more often. */
+#define AUTO_NONE_MONO 0.6
 #define AUTO_NONE_CONFIDENCE 0.8
 #define ISO_TRUST_MIN 0.25       /* bands an isolation keeps less of than this are left out */
 #define ISO_TRUST_FROM_HZ 1000.0 /* ... above this frequency */
@@ -285,31 +288,34 @@ static r2r_status preview_di(const char *di_path, const r2r_probe_set *ps, float
     return R2R_OK;
 }
 
+/* t smoothed along log frequency: a Gaussian of width_oct octaves (cut at 1.5 widths). */
+static void smooth_log_freq(const double *hz, const double *t, size_t n, double width_oct, double *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0, wsum = 0;
+        for (size_t j = 0; j < n; j++) {
+            const double d = log2(hz[j] / hz[i]) / width_oct;
+            if (fabs(d) > 1.5) continue;
+            const double w = exp(-2.0 * d * d);
+            acc += w * t[j], wsum += w;
+        }
+        out[i] = acc / wsum;
+    }
+}
+
 /* The EQ's target (reference minus candidate, dB per band): smoothed over SMOOTH_OCT,
  * its level offset removed, then shrunk toward 0 by the source uncertainty (a soft
  * threshold): differences a different guitar or player would explain are left alone. */
 static void shape_target(const double *hz, double *t, size_t n, double uncertainty_db)
 {
-    double *sm = malloc(n * sizeof(double));
-    if (!sm) return;
-    double mean = 0;
-    for (size_t i = 0; i < n; i++) {
-        double acc = 0, wsum = 0;
-        for (size_t j = 0; j < n; j++) {
-            const double d = log2(hz[j] / hz[i]) / SMOOTH_OCT;
-            if (fabs(d) > 1.5) continue;
-            const double w = exp(-2.0 * d * d);
-            acc += w * t[j], wsum += w;
-        }
-        sm[i] = acc / wsum;
-        mean += sm[i];
-    }
-    mean /= (double)n;
+    double sm[R2R_LTAS_BANDS], mean = 0;
+    if (n == 0 || n > R2R_LTAS_BANDS) return;
+    smooth_log_freq(hz, t, n, SMOOTH_OCT, sm);
+    for (size_t i = 0; i < n; i++) mean += sm[i] / (double)n;
     for (size_t i = 0; i < n; i++) {
         const double v = sm[i] - mean;
         t[i] = v > uncertainty_db ? v - uncertainty_db : v < -uncertainty_db ? v + uncertainty_db : 0.0;
     }
-    free(sm);
 }
 
 /* What a smooth EQ cannot fix: RMS (dB) of the reference-minus-candidate spectrum
@@ -324,18 +330,9 @@ static double unfixable_db(const float *ref, const double *pred_lin, double top_
         hz[n] = f, t[n] = band_db(ref[b]) - band_db(pred_lin[b]);
         n++;
     }
+    smooth_log_freq(hz, t, n, 2.0 / 3.0, sm);
     double sq = 0;
-    for (size_t i = 0; i < n; i++) {
-        double acc = 0, w = 0;
-        for (size_t j = 0; j < n; j++) {
-            const double d = log2(hz[j] / hz[i]) / (2.0 / 3.0);
-            if (fabs(d) > 1.5) continue;
-            const double k = exp(-2.0 * d * d);
-            acc += k * t[j], w += k;
-        }
-        sm[i] = acc / w;
-        sq += (t[i] - sm[i]) * (t[i] - sm[i]);
-    }
+    for (size_t i = 0; i < n; i++) sq += (t[i] - sm[i]) * (t[i] - sm[i]);
     return n ? sqrt(sq / (double)n) : 0.0;
 }
 
@@ -578,7 +575,16 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if ((s = r2r_isolate(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, (r2r_iso_backend)o.isolation, &iso)) != R2R_OK)
         goto out;
     sum->confidence = iso.confidence;
-    if (auto_iso && iso.confidence > AUTO_NONE_CONFIDENCE) {
+    int monoish = a.channels == 1; /* mono, or the same in both channels */
+    if (!monoish && a.channels == 2) {
+        double mid = 0, side = 0;
+        for (size_t f = 0; f < a.frames; f++) {
+            const double l = a.data[2 * f], r = a.data[2 * f + 1];
+            mid += (l + r) * (l + r), side += (l - r) * (l - r);
+        }
+        monoish = side < 0.01 * mid;
+    }
+    if (auto_iso && iso.confidence > (monoish ? AUTO_NONE_MONO : AUTO_NONE_CONFIDENCE)) {
         /* Separation only colours a track that is guitar already (the harmonic mask
          * takes pick attacks and the top octaves with the drums): keep it as it is. */
         r2r_isolated_free(&iso);
@@ -607,7 +613,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                      o.isolation == R2R_ISO_NONE ? "" : " after isolation");
         goto out;
     }
-    if (o.isolation == R2R_ISO_DSP && iso.confidence > AUTO_NONE_CONFIDENCE)
+    if (o.isolation == R2R_ISO_DSP && iso.confidence > (monoish ? AUTO_NONE_MONO : AUTO_NONE_CONFIDENCE))
         warn(sum, "this looks like an isolated guitar already (isolation confidence %.2f); "
                   "'--isolation none' would keep it untouched", iso.confidence);
     tm[1] = now_s() - t0;
