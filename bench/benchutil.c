@@ -1,13 +1,21 @@
 /* Implementation of the benchmark helpers (see benchutil.h). */
 #include "benchutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "r2r/audio.h"
+#include "r2r/constants.h"
+#include "r2r/dsp.h"
 #include "r2r/index.h"
+#include "r2r/nam.h"
 
 double bench_now(void)
 {
@@ -34,6 +42,13 @@ double bench_median(double *v, size_t n)
     if (!n) return 0.0;
     qsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double bench_rms(const float *x, size_t n)
+{
+    double a = 0;
+    for (size_t i = 0; i < n; i++) a += (double)x[i] * x[i];
+    return n ? sqrt(a / (double)n) : 0.0;
 }
 
 const char *bench_shared(const char *rel)
@@ -71,4 +86,56 @@ void bench_remove_tree(const char *dir)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
+int bench_render_rig(const char *di_rel, double offset_s, const char *cap_rel, const char *ir_rel, double gain_db,
+                     float *out, size_t n)
+{
+    r2r_audio a;
+    if (r2r_audio_read(bench_shared(di_rel), R2R_READ_MONO, &a) != R2R_OK) return -1;
+    if (r2r_audio_resample(&a, R2R_SAMPLE_RATE) != R2R_OK || a.frames == 0) {
+        r2r_audio_free(&a);
+        return -1;
+    }
+    float *x = malloc(n * sizeof(float));
+    const size_t off = (size_t)(offset_s * R2R_SAMPLE_RATE);
+    for (size_t i = 0; x && i < n; i++) x[i] = a.data[(i + off) % a.frames];
+    r2r_audio_free(&a);
+    if (!x) return -1;
+    r2r_gain_apply(x, n, R2R_DI_PEAK_DBFS + gain_db - r2r_lin_to_db(r2r_peak(x, n)));
+    r2r_nam *m;
+    r2r_status s = r2r_nam_load(bench_shared(cap_rel), 0, &m);
+    if (s == R2R_OK) {
+        s = r2r_nam_render(m, x, x, n);
+        r2r_nam_free(m);
+    }
+    if (s == R2R_OK && ir_rel) {
+        float *h;
+        size_t hn;
+        s = r2r_ir_load(bench_shared(ir_rel), &h, &hn);
+        if (s == R2R_OK) {
+            s = r2r_convolve(x, n, h, hn, out);
+            free(h);
+        }
+    } else if (s == R2R_OK)
+        memcpy(out, x, n * sizeof(float));
+    free(x);
+    return s == R2R_OK ? 0 : -1;
+}
+
+cJSON *bench_read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    const long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *t = len > 0 ? malloc((size_t)len + 1) : NULL;
+    const size_t got = t ? fread(t, 1, (size_t)len, f) : 0;
+    fclose(f);
+    if (!t) return NULL;
+    t[got] = '\0';
+    cJSON *j = cJSON_Parse(t);
+    free(t);
+    return j;
 }

@@ -7,11 +7,21 @@
 double bench_now(void);             /* monotonic seconds */
 double bench_peak_rss_mib(void);    /* peak resident set of this process */
 double bench_median(double *v, size_t n); /* sorts v */
+double bench_rms(const float *x, size_t n);
 const char *bench_shared(const char *rel); /* path under R2R_SHARED_DIR (static buffer) */
 
 /* A library of the whole dev set (captures, community captures, IRs) as symlinks in a
  * fresh folder under /tmp (name written to `dir`, at least 64 bytes), indexed; 0 on success. */
 int bench_dev_library(char *dir, size_t n);
 void bench_remove_tree(const char *dir);
+
+/* n samples of a DI under R2R_SHARED_DIR (from offset_s on, looped), brought to the DI
+ * level (peak R2R_DI_PEAK_DBFS) + gain_db, through a capture and, if ir_rel is not NULL,
+ * a cabinet IR (paths under R2R_SHARED_DIR) into out; 0 on success, else r2r_last_error(). */
+int bench_render_rig(const char *di_rel, double offset_s, const char *cap_rel, const char *ir_rel, double gain_db,
+                     float *out, size_t n);
+
+/* A whole JSON file, parsed (NULL when missing or malformed; cJSON_Delete it). */
+struct cJSON *bench_read_json(const char *path);
 
 #endif

@@ -33,45 +33,13 @@ static const char *const rigs[][2] = {
 static const char *const dis[] = {"data/di/power-guitar.wav", "data/di/metalcore-guitar.wav",
                                   "data/di/jazz_hop-guitar.wav", "data/di/lunar-guitar.wav"};
 
-/* n samples from 1 s into a recording (looped), at the DI level, through capture (+ IR). */
-static int render(const char *di, const char *cap, const char *ir, float *out, size_t n)
-{
-    r2r_audio a;
-    if (r2r_audio_read(bench_shared(di), R2R_READ_MONO, &a) != R2R_OK || r2r_audio_resample(&a, R2R_SAMPLE_RATE) != R2R_OK)
-        return -1;
-    float *x = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) x[i] = a.data[(i + R2R_SAMPLE_RATE) % a.frames];
-    r2r_audio_free(&a);
-    r2r_gain_apply(x, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(x, n)));
-    r2r_nam *m;
-    if (r2r_nam_load(bench_shared(cap), 0, &m) != R2R_OK) return -1;
-    r2r_status s = r2r_nam_render(m, x, x, n);
-    r2r_nam_free(m);
-    if (s == R2R_OK && ir) {
-        float *h;
-        size_t hn;
-        s = r2r_ir_load(bench_shared(ir), &h, &hn);
-        if (s == R2R_OK) s = r2r_convolve(x, n, h, hn, out), free(h);
-    } else if (s == R2R_OK)
-        memcpy(out, x, n * sizeof(float));
-    free(x);
-    return s == R2R_OK ? 0 : -1;
-}
-
-static double rms(const float *x, size_t n)
-{
-    double a = 0;
-    for (size_t i = 0; i < n; i++) a += (double)x[i] * x[i];
-    return sqrt(a / (double)n);
-}
-
 int main(void)
 {
     const size_t n = (size_t)(SECS * R2R_SAMPLE_RATE);
     float *g1 = malloc(n * sizeof(float)), *g2 = malloc(n * sizeof(float)), *bass = malloc(n * sizeof(float));
     float *mix = malloc(2 * n * sizeof(float)), *stem = malloc(n * sizeof(float)), *drums;
     size_t nd;
-    if (render("data/di/downtown-bass.wav", "data/captures/ampeg.nam", NULL, bass, n) != 0 ||
+    if (bench_render_rig("data/di/downtown-bass.wav", 1.0, "data/captures/ampeg.nam", NULL, 0.0, bass, n) != 0 ||
         r2r_synth_drums(5, SECS, 120.0, R2R_SAMPLE_RATE, &drums, &nd) != R2R_OK) {
         fprintf(stderr, "isolate_eval: %s\n", r2r_last_error());
         return 1;
@@ -88,7 +56,8 @@ int main(void)
     for (size_t r = 0; r < sizeof rigs / sizeof rigs[0]; r++)
         for (int arr = 0; arr < 3; arr++) {
             const size_t d1 = (r + (size_t)arr) % 4, d2 = (d1 + 1) % 4;
-            if (render(dis[d1], rigs[r][0], rigs[r][1], g1, n) != 0 || render(dis[d2], rigs[r][0], rigs[r][1], g2, n) != 0) {
+            if (bench_render_rig(dis[d1], 1.0, rigs[r][0], rigs[r][1], 0.0, g1, n) != 0 ||
+                bench_render_rig(dis[d2], 1.0, rigs[r][0], rigs[r][1], 0.0, g2, n) != 0) {
                 fprintf(stderr, "isolate_eval: %s\n", r2r_last_error());
                 return 1;
             }
@@ -99,7 +68,7 @@ int main(void)
                 other += o * o;
             }
             other = sqrt(other / (double)n);
-            const double gg = other / (rms(g1, n) + 1e-12);
+            const double gg = other / (bench_rms(g1, n) + 1e-12);
             double wl1, wr1, wl2, wr2;
             if (arr == 0) wl1 = 0.8, wr1 = 0.2, wl2 = 0.2, wr2 = 0.8;
             else if (arr == 1) wl1 = wr1 = 0.5, wl2 = wr2 = 0.0;

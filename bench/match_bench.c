@@ -21,33 +21,6 @@
 
 #define REF_S 30.0
 
-/* n samples of a DI from ../shared/data/di (looped), through capture (+ IR), to out. */
-static int render_part(const char *di, const char *cap, const char *ir, double gain_db, float *out, size_t n)
-{
-    r2r_audio a;
-    if (r2r_audio_read(bench_shared(di), R2R_READ_MONO, &a) != R2R_OK || r2r_audio_resample(&a, R2R_SAMPLE_RATE) != R2R_OK)
-        return -1;
-    float *x = malloc(n * sizeof(float)), *t = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) x[i] = a.data[i % a.frames];
-    r2r_audio_free(&a);
-    const float pk = r2r_peak(x, n);
-    r2r_gain_apply(x, n, R2R_DI_PEAK_DBFS + gain_db - r2r_lin_to_db(pk));
-    r2r_nam *m;
-    if (r2r_nam_load(bench_shared(cap), 0, &m) != R2R_OK) return -1;
-    r2r_nam_render(m, x, t, n);
-    r2r_nam_free(m);
-    if (ir) {
-        float *h;
-        size_t hn;
-        if (r2r_ir_load(bench_shared(ir), &h, &hn) != R2R_OK) return -1;
-        r2r_convolve(t, n, h, hn, out);
-        free(h);
-    } else
-        memcpy(out, t, n * sizeof(float));
-    free(x), free(t);
-    return 0;
-}
-
 static double stage(const cJSON *ts, const char *k) { return cJSON_GetObjectItem(ts, k)->valuedouble; }
 
 int main(int argc, char **argv)
@@ -63,9 +36,10 @@ int main(int argc, char **argv)
     const size_t n = (size_t)(REF_S * R2R_SAMPLE_RATE);
     float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
     float *mix = malloc(2 * n * sizeof(float));
-    if (render_part("data/di/power-guitar.wav", "data/captures/jcm.nam", "data/irs/celestion.wav", 3.0, l, n) ||
-        render_part("data/di/metalcore-guitar.wav", "data/captures/jcm.nam", "data/irs/celestion.wav", 3.0, r, n) ||
-        render_part("data/di/downtown-bass.wav", "data/captures/ampeg.nam", NULL, 0.0, b, n)) {
+    if (bench_render_rig("data/di/power-guitar.wav", 0.0, "data/captures/jcm.nam", "data/irs/celestion.wav", 3.0, l, n) ||
+        bench_render_rig("data/di/metalcore-guitar.wav", 0.0, "data/captures/jcm.nam", "data/irs/celestion.wav", 3.0, r,
+                         n) ||
+        bench_render_rig("data/di/downtown-bass.wav", 0.0, "data/captures/ampeg.nam", NULL, 0.0, b, n)) {
         fprintf(stderr, "match_bench: %s\n", r2r_last_error());
         return 1;
     }
@@ -103,13 +77,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "match_bench: %s\n", r2r_last_error());
                 return 1;
             }
-            FILE *f = fopen(recipe, "rb");
-            char *txt = malloc(1 << 20);
-            size_t len = f ? fread(txt, 1, (1 << 20) - 1, f) : 0;
-            if (f) fclose(f);
-            txt[len] = '\0';
-            cJSON *j = cJSON_Parse(txt);
-            free(txt);
+            cJSON *j = bench_read_json(recipe);
             const cJSON *ts = cJSON_GetObjectItem(j, "timings_s");
             if (!ts) return 1;
             for (int s = 0; s < 8; s++) v[s][got] = stage(ts, keys[s]);

@@ -86,31 +86,6 @@ static void chain(r2r_nam *m, const float *ir, size_t irn, double gdb, const r2r
     }
 }
 
-static double rms_of(const float *x, size_t n)
-{
-    double a = 0;
-    for (size_t i = 0; i < n; i++) a += (double)x[i] * x[i];
-    return sqrt(a / (double)(n ? n : 1)) + 1e-20;
-}
-
-/* A whole JSON file, parsed (NULL when missing or malformed). */
-static cJSON *read_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    const long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = len > 0 ? malloc((size_t)len + 1) : NULL;
-    const size_t got = t ? fread(t, 1, (size_t)len, f) : 0;
-    fclose(f);
-    if (!t) return NULL;
-    t[got] = '\0';
-    cJSON *j = cJSON_Parse(t);
-    free(t);
-    return j;
-}
-
 /* Balanced EQ fitted, as the matcher does, on the spectra of the probes played through
  * capture m at gdb → ir against the reference's spectrum. */
 static void fit_on_probes(r2r_nam *m, const float *ir, size_t irn, double gdb, const r2r_probe_set *ps,
@@ -163,7 +138,7 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
         return -1;
     }
     mr->seconds = bench_now() - tm;
-    cJSON *r = read_json(recp);
+    cJSON *r = bench_read_json(recp);
     if (!r) return -1;
     int k = 0;
     const cJSON *e;
@@ -249,7 +224,7 @@ int main(int argc, char **argv)
     /* Capture rows of the FAISS index (seed baseline) and their paths. */
     char p[4600];
     snprintf(p, sizeof p, "%s/.r2r/index.json", lib);
-    cJSON *idx = read_json(p);
+    cJSON *idx = bench_read_json(p);
     if (!idx) return 1;
     const cJSON *rows = cJSON_GetObjectItem(idx, "captures"), *irrows = cJSON_GetObjectItem(idx, "irs");
     const int nrows = cJSON_GetArraySize(rows), nirs = cJSON_GetArraySize(irrows);
@@ -291,24 +266,15 @@ int main(int argc, char **argv)
     /* Bass (the bass DI through ampeg.nam) and synthesized drums for the mix rows. */
     float *band = calloc(n, sizeof(float)), *mixbuf = malloc(2 * n * sizeof(float));
     {
-        r2r_audio ba;
-        r2r_nam *am;
         float *dr;
         size_t nd;
-        if (r2r_audio_read(bench_shared("data/di/downtown-bass.wav"), R2R_READ_MONO, &ba) != R2R_OK ||
-            r2r_audio_resample(&ba, R2R_SAMPLE_RATE) != R2R_OK ||
-            r2r_nam_load(bench_shared("data/captures/ampeg.nam"), 0, &am) != R2R_OK ||
+        if (bench_render_rig("data/di/downtown-bass.wav", 1.0, "data/captures/ampeg.nam", NULL, 0.0, band, n) != 0 ||
             r2r_synth_drums(5, EXCERPT_S, 120.0, R2R_SAMPLE_RATE, &dr, &nd) != R2R_OK) {
             fprintf(stderr, "match_eval: %s\n", r2r_last_error());
             return 1;
         }
-        for (size_t i = 0; i < n; i++) band[i] = ba.data[(i + R2R_SAMPLE_RATE) % ba.frames];
-        r2r_gain_apply(band, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(band, n)));
-        r2r_nam_render(am, band, band, n);
-        const double brms = rms_of(band, n), drms = rms_of(dr, n);
+        const double brms = bench_rms(band, n) + 1e-20, drms = bench_rms(dr, n) + 1e-20;
         for (size_t i = 0; i < n; i++) band[i] = (float)(band[i] / brms + 0.8 * dr[i] / drms);
-        r2r_nam_free(am);
-        r2r_audio_free(&ba);
         free(dr);
     }
     char work[] = "/tmp/r2r-eval-XXXXXX";

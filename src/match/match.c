@@ -448,17 +448,14 @@ static r2r_status di_gain_search(candidate *cand, int nc, r2r_nam **nams, float 
  * original): the probes through the leading combination, isolated as the reference
  * was. The harmonic/percussive mask takes pick attacks and the fizz of a driven amp
  * with the drums, which would otherwise pull the match toward darker rigs. */
-static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *library, const r2r_combo *x,
-                                   r2r_iso_backend be, float col[R2R_LTAS_BANDS])
+static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *library, const r2r_probe_set *ps,
+                                   const r2r_combo *x, r2r_iso_backend be, float col[R2R_LTAS_BANDS])
 {
-    r2r_probe_set ps = {0};
     r2r_nam *m = NULL;
     float *ir = NULL, *row = NULL, *y = NULL;
     size_t irn = 0, n = 0;
     r2r_isolated iso = {0};
-    const char *psrc = r2r_retrieval_probe_source(db);
-    r2r_status s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps);
-    if (s == R2R_OK) s = preview_di(NULL, &ps, &row, &n);
+    r2r_status s = preview_di(NULL, ps, &row, &n);
     char *cp = s == R2R_OK ? join_path(library, r2r_retrieval_capture_path(db, (size_t)x->capture)) : NULL;
     if (s == R2R_OK) s = cp ? r2r_nam_load(cp, 0, &m) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
     free(cp);
@@ -480,7 +477,6 @@ static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *libra
     r2r_isolated_free(&iso);
     if (m) r2r_nam_free(m);
     free(ir), free(row), free(y);
-    r2r_probes_free(&ps);
     return s;
 }
 
@@ -635,6 +631,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     t0 = now_s();
     report(&o, 0.35, "scoring capture x IR combinations");
     if ((s = r2r_retrieval_open(o.library, &db)) != R2R_OK) goto out;
+    /* the probes the index was rendered with: verification and the isolation's colour use them */
+    const char *psrc = r2r_retrieval_probe_source(db);
+    if ((s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps)) != R2R_OK) goto out;
+    const char *pfp = r2r_retrieval_probe_fingerprint(db);
+    if (pfp && strcmp(pfp, ps.fingerprint)) {
+        s = r2r_fail(R2R_ERR_INPUT, "the index of %s was built with other probes (an older r2r, or the probe "
+                                    "folder changed): run 'r2r index build %s' again", o.library, o.library);
+        goto out;
+    }
     const size_t NC = r2r_retrieval_captures(db), NI = r2r_retrieval_irs(db);
     const size_t total = NC * (size_t)R2R_INDEX_N_GAINS * (NI + 1);
     all = malloc(total * sizeof *all);
@@ -648,7 +653,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if ((o.isolation == R2R_ISO_DSP || o.isolation == R2R_ISO_MOCK) && nall > 0) {
         /* compare like with like: the reference without its isolation's colour, ranked again */
         float col[R2R_LTAS_BANDS];
-        if ((s = isolation_colour(db, o.library, &all[0], (r2r_iso_backend)o.isolation, col)) != R2R_OK) goto out;
+        if ((s = isolation_colour(db, o.library, &ps, &all[0], (r2r_iso_backend)o.isolation, col)) != R2R_OK) goto out;
         /* Where the isolation keeps less than a quarter of the guitar's power, what is
          * left is mostly other instruments' residue: those bands (the top octaves) are
          * not matched, like the missing top of a low-rate file; below, the colour is undone. */
@@ -706,14 +711,6 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* ---- 5. verification by true render of the probes ---- */
     t0 = now_s();
     report(&o, 0.45, "verifying the best candidates");
-    const char *psrc = r2r_retrieval_probe_source(db);
-    if ((s = r2r_probes_load(psrc && strcmp(psrc, "builtin") ? psrc : NULL, &ps)) != R2R_OK) goto out;
-    const char *pfp = r2r_retrieval_probe_fingerprint(db);
-    if (pfp && strcmp(pfp, ps.fingerprint)) {
-        s = r2r_fail(R2R_ERR_INPUT, "the index of %s was built with other probes (an older r2r, or the probe "
-                                    "folder changed): run 'r2r index build %s' again", o.library, o.library);
-        goto out;
-    }
     /* The sources the candidates are verified with: the user's DI when given (its
      * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
     if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
@@ -779,7 +776,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
         if (s != R2R_OK) break;
         for (int q = 0; q < R2R_LTAS_BANDS; q++) cd->pred[q] = (float)acc[q];
-        if (searched && fx) {
+        if (searched) {
             /* The user's DI through the true chain: its dynamics replace the index's,
              * measured on the probes (the level does not matter to these dimensions). */
             float vf[R2R_FEATURES_DIM];
