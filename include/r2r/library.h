@@ -1,4 +1,4 @@
-/* A user's capture library on disk (LIB/nam_models, LIB/cab_irs, LIB/probes,
+/* A user's capture library on disk (LIB/nam_models, LIB/lv2_presets, LIB/cab_irs, LIB/probes,
  * LIB/metadata.json) and the acoustic index built from it under LIB/.r2r/. */
 #ifndef R2R_LIBRARY_H
 #define R2R_LIBRARY_H
@@ -20,7 +20,7 @@ typedef struct {
 
 typedef struct {
     char *root;
-    r2r_lib_file *captures;
+    r2r_lib_file *captures; /* .nam files (nam_models) and LV2 presets (lv2_presets), by path */
     size_t n_captures;
     r2r_lib_file *irs;
     size_t n_irs;

@@ -33,6 +33,9 @@ const r2r_lv2_control *r2r_lv2_control_at(const r2r_lv2 *p, size_t i);
 /* Sets a control by symbol (clamped to its range); unknown symbol → R2R_ERR_INPUT. */
 r2r_status r2r_lv2_set(r2r_lv2 *p, const char *symbol, float value);
 
+/* Current value of a control by symbol; unknown symbol → R2R_ERR_INPUT. */
+r2r_status r2r_lv2_get(const r2r_lv2 *p, const char *symbol, float *value);
+
 /* Deactivates and re-activates the instance: state back to silence. */
 r2r_status r2r_lv2_reset(r2r_lv2 *p);
 

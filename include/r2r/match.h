@@ -35,6 +35,7 @@ typedef struct {
     struct {
         char capture[256], ir[256];
         double input_gain_db, output_gain_db, spectral_db, total;
+        char knobs[512]; /* LV2 presets: "Symbol value, ..." of the tunable controls */
     } flavor[R2R_FLAVOR_COUNT];
     char backend[16];
     double confidence;   /* isolation confidence 0..1 */

@@ -1,209 +1,203 @@
-/* `r2r demo [--seed N] [--out DIR]`: what works with nothing downloaded, end to end on
- * Debian's guitarix amps and IRs: a synthesized DI riff through three amp presets and a
- * cabinet IR, a secret rig with a mild EQ as the reference, and the rigs ranked against
- * it by their long-term spectra and signatures. The matcher (r2r match) replaces the
- * ranking step once LV2 presets are library entries (issue 9). */
-#include <dirent.h>
-#include <fcntl.h>
+/* `r2r demo [--seed N] [--out DIR] [--small]`: the embedded default, end to end with
+ * nothing downloaded. It writes a library of guitarix LV2 presets (amps from clean to
+ * high gain, a full stack with its own cabinet, a pedal) beside Debian's guitarix
+ * cabinet IRs, indexes it, hides a secret rig (a preset with its tone knobs moved, an
+ * IR, a mild EQ) behind a synthesized DI riff, runs the whole matcher on that
+ * reference with the riff as the user's DI, and shows what it found. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "r2r/audio.h"
 #include "r2r/constants.h"
+#include "r2r/demo.h"
 #include "r2r/dsp.h"
-#include "r2r/features.h"
-#include "r2r/ltas.h"
-#include "r2r/lv2.h"
+#include "r2r/fileutil.h"
+#include "r2r/index.h"
+#include "r2r/match.h"
 #include "r2r/synth.h"
 
-#define GXAMP "http://guitarix.sourceforge.net/plugins/gx_amp#GUITARIX"
-#define IR_DIR "/usr/share/gx_head/sounds/amps"
 #define RIFF_SECONDS 8.0
+#define SMALL_PRESETS 4
+#define SMALL_IRS 3
 
-typedef struct {
-    const char *name;
-    float pregain, distortion, drive, bass, middle, treble;
-} preset;
-
-static const preset presets[] = {
-    {"clean", -8.0f, 4.0f, 0.10f, 0.5f, 0.5f, 0.6f},
-    {"crunch", 0.0f, 40.0f, 0.45f, 0.5f, 0.6f, 0.5f},
-    {"high gain", 10.0f, 90.0f, 0.85f, 0.6f, 0.3f, 0.6f},
-};
-#define NPRESETS (int)(sizeof presets / sizeof presets[0])
-
-/* guitarix plugins print to stdout (some through C++ streams flushed only at exit),
- * so the demo moves its own output to a duplicate of stdout and points fd 1 at
- * /dev/null for the rest of the process. */
-static FILE *own_stdout(void)
+static void on_index(size_t done, size_t total, const char *item, void *user)
 {
-    fflush(stdout);
-    int keep = dup(1);
-    FILE *out = keep >= 0 ? fdopen(keep, "w") : NULL;
-    int devnull = open("/dev/null", O_WRONLY);
-    if (out && devnull >= 0) dup2(devnull, 1);
-    if (devnull >= 0) close(devnull);
-    return out ? out : stdout;
+    cli_progress_update(user, done, total, item);
 }
 
-static r2r_status render_rig(const preset *p, const float *di, size_t n, const float *ir, size_t irn,
-                             float *out)
+static void on_match(double f, const char *stage, void *user)
 {
-    /* The plugin also chats on stderr (memory locking); hide that while it runs. */
-    fflush(stderr);
-    int saved_err = dup(2), devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-        dup2(devnull, 2);
-        close(devnull);
-    }
-    r2r_lv2 *amp;
-    r2r_status s = r2r_lv2_open(GXAMP, R2R_SAMPLE_RATE, &amp);
-    if (s == R2R_OK) {
-        r2r_lv2_set(amp, "PreGain", p->pregain);
-        r2r_lv2_set(amp, "Distortion", p->distortion);
-        r2r_lv2_set(amp, "Drive", p->drive);
-        r2r_lv2_set(amp, "Bass", p->bass);
-        r2r_lv2_set(amp, "Middle", p->middle);
-        r2r_lv2_set(amp, "Treble", p->treble);
-        r2r_lv2_reset(amp);
-        float *tmp = malloc(n * sizeof(float));
-        s = tmp ? r2r_lv2_process(amp, di, tmp, n) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
-        if (s == R2R_OK) s = r2r_convolve(tmp, n, ir, irn, out);
-        free(tmp);
-        r2r_lv2_close(amp);
-    }
-    if (saved_err >= 0) {
-        dup2(saved_err, 2);
-        close(saved_err);
-    }
-    if (s == R2R_OK) s = r2r_loudness_match(out, n, R2R_TARGET_LUFS, NULL);
-    return s;
+    cli_progress_update(user, (size_t)(f * 1000 + 0.5), 1000, stage);
 }
 
-static const char *first_ir(char *buf, size_t cap)
+/* Rank (1-based) of `want` among a recipe list's entries by name; 0 when absent. */
+static int rank_of(const cJSON *list, const char *want)
 {
-    DIR *d = opendir(IR_DIR);
-    if (!d) return NULL;
-    struct dirent *de;
-    char best[512] = "";
-    while ((de = readdir(d)) != NULL) {
-        size_t l = strlen(de->d_name);
-        if (l > 4 && !strcmp(de->d_name + l - 4, ".wav") && (!best[0] || strcmp(de->d_name, best) < 0))
-            snprintf(best, sizeof best, "%s", de->d_name);
+    int r = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list)
+    {
+        r++;
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
+        if (cJSON_IsString(nm) && !strcmp(nm->valuestring, want)) return r;
     }
-    closedir(d);
-    if (!best[0]) return NULL;
-    snprintf(buf, cap, "%s/%s", IR_DIR, best);
-    return buf;
+    return 0;
 }
 
-static double ltas_distance_db(const float *a, const float *b)
+static double knob_value(const cJSON *cap, const char *sym, const char *field)
 {
-    double s = 0;
-    int n = 0;
-    for (int k = 0; k < R2R_LTAS_BANDS; k++) {
-        double hz = r2r_ltas_band_hz(k);
-        if (hz < 80 || hz > 8000) continue;
-        double d = 10 * log10((a[k] + 1e-12) / (b[k] + 1e-12));
-        s += d * d;
-        n++;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cap, "lv2"), "knobs"))
+    {
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(k, "symbol"), *v = cJSON_GetObjectItemCaseSensitive(k, field);
+        if (cJSON_IsString(s) && !strcmp(s->valuestring, sym) && cJSON_IsNumber(v)) return v->valuedouble;
     }
-    return sqrt(s / n);
+    return NAN;
+}
+
+static void usage(void)
+{
+    printf("usage: r2r demo [--seed N] [--out DIR] [--small]\n\n"
+           "The embedded default with nothing downloaded: a library of guitarix LV2 amp presets\n"
+           "and Debian's guitarix cabinet IRs, a secret rig (a preset with its tone knobs moved,\n"
+           "an IR, a mild EQ) behind a synthesized DI riff, and the full matcher on that reference.\n\n"
+           "  --seed N   picks the riff and the secret rig (default 7)\n"
+           "  --out DIR  where the library, the reference and the recipe go (default build/demo)\n"
+           "  --small    %d presets and %d IRs (a quick check)\n", SMALL_PRESETS, SMALL_IRS);
 }
 
 int cmd_demo(int argc, char **argv)
 {
     long seed = 7;
     const char *outdir = "build/demo";
+    int small = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: r2r demo [--seed N] [--out DIR]\n\nRuns the embedded default with Debian's "
-                   "guitarix amps and IRs: a synthesized DI riff,\nthree amp presets, a secret rig as the "
-                   "reference, and the rigs ranked against it.\n");
+            usage();
             return EXIT_OK;
         }
         if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
             if (!cli_parse_int(argv[++i], 0, 1L << 30, &seed)) return cli_usage_error("demo", "--seed wants a number");
         } else if (!strcmp(argv[i], "--out") && i + 1 < argc) outdir = argv[++i];
+        else if (!strcmp(argv[i], "--small")) small = 1;
         else return cli_usage_error("demo", "unknown argument %s", argv[i]);
     }
-    char irpath[1024];
-    if (!first_ir(irpath, sizeof irpath)) {
-        fprintf(stderr, "r2r demo: no cabinet IRs in %s (apt-get install guitarix-common)\n", IR_DIR);
+    char **irs = NULL;
+    size_t nirs = r2r_demo_irs(&irs);
+    if (nirs == 0) {
+        fprintf(stderr, "r2r demo: no cabinet IRs in %s (apt-get install guitarix-common)\n", R2R_DEMO_IR_DIR);
+        r2r_demo_irs_free(irs, nirs);
         return EXIT_BAD_INPUT;
     }
-    FILE *out = own_stdout();
-    mkdir("build", 0777);
-    mkdir(outdir, 0777);
-    float *di, *ir;
-    size_t n, irn;
-    r2r_status s = r2r_synth_riff((uint64_t)seed, RIFF_SECONDS, R2R_SAMPLE_RATE, &di, &n);
-    if (s != R2R_OK) return cli_fail(s);
-    if ((s = r2r_ir_load(irpath, &ir, &irn)) != R2R_OK) return cli_fail(s);
-
-    fprintf(out, "Reference-to-Rig demo (seed %ld)\n", seed);
-    fprintf(out, "  DI:       %.0f s synthesized riff (plucked-string model)\n", RIFF_SECONDS);
-    fprintf(out, "  amp:      GxAmplifier-X (guitarix LV2), %d presets\n", NPRESETS);
-    fprintf(out, "  cabinet:  %s\n\n", strrchr(irpath, '/') + 1);
-
-    const int secret = (int)(seed % NPRESETS);
-    float *rig[NPRESETS], ltas[NPRESETS + 1][R2R_LTAS_BANDS], feat[NPRESETS + 1][R2R_FEATURES_DIM];
-    r2r_features *fx;
-    if ((s = r2r_features_create(&fx)) != R2R_OK) return cli_fail(s);
-    char path[2048];
-    for (int p = 0; p < NPRESETS; p++) {
-        rig[p] = malloc(n * sizeof(float));
-        if ((s = render_rig(&presets[p], di, n, ir, irn, rig[p])) != R2R_OK) return cli_fail(s);
-        r2r_ltas_compute(rig[p], n, ltas[p]);
-        r2r_features_extract_raw(fx, rig[p], n, feat[p]);
-        snprintf(path, sizeof path, "%s/rig_%d.wav", outdir, p + 1);
-        if ((s = r2r_audio_write_wav(path, rig[p], n, 1, R2R_SAMPLE_RATE)) != R2R_OK) return cli_fail(s);
+    const size_t nir_used = small && nirs > SMALL_IRS ? SMALL_IRS : nirs;
+    const size_t npre = small ? SMALL_PRESETS : r2r_demo_preset_count();
+    char lib[4096], mout[4200], dip[4200], refp[4200], path[4300], *text = NULL;
+    snprintf(lib, sizeof lib, "%s/library", outdir);
+    snprintf(mout, sizeof mout, "%s/match", outdir);
+    snprintf(dip, sizeof dip, "%s/di.wav", outdir);
+    snprintf(refp, sizeof refp, "%s/reference.wav", outdir);
+    int rc = EXIT_OK;
+    r2r_status s = R2R_OK;
+    float *di = NULL, *ref = NULL;
+    size_t n = 0, len = 0;
+    cJSON *recipe = NULL;
+    {   /* the output folder and its parent (build/ for the default) */
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%s", outdir);
+        char *slash = strrchr(parent, '/');
+        if (slash && slash != parent) *slash = '\0', mkdir(parent, 0777);
+        if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+            s = r2r_fail(R2R_ERR_IO, "%s: cannot create: %s", outdir, strerror(errno));
+            goto fail;
+        }
     }
-    /* The reference: the secret rig with a mild EQ a mix engineer might add. */
-    float *ref = malloc(n * sizeof(float));
-    memcpy(ref, rig[secret], n * sizeof(float));
-    r2r_eq eq;
-    r2r_eq_flat(&eq);
-    eq.band[2].gain_db = 2.5;
-    eq.band[4].gain_db = -2.0;
-    r2r_eq_runner run;
-    r2r_eq_runner_init(&run, &eq, R2R_SAMPLE_RATE);
-    r2r_eq_runner_process(&run, ref, n);
-    r2r_loudness_match(ref, n, R2R_TARGET_LUFS, NULL);
-    r2r_ltas_compute(ref, n, ltas[NPRESETS]);
-    r2r_features_extract_raw(fx, ref, n, feat[NPRESETS]);
-    snprintf(path, sizeof path, "%s/reference.wav", outdir);
-    r2r_audio_write_wav(path, ref, n, 1, R2R_SAMPLE_RATE);
-    snprintf(path, sizeof path, "%s/di.wav", outdir);
-    r2r_audio_write_wav(path, di, n, 1, R2R_SAMPLE_RATE);
+    if ((s = r2r_demo_library_write(lib, npre, irs, nir_used)) != R2R_OK) goto fail;
 
-    fprintf(out, "  %-4s %-10s %8s %8s %8s %10s\n", "rig", "preset", "centroid", "crest", "onset", "distance");
-    int best = 0;
-    double bestd = INFINITY;
-    for (int p = 0; p < NPRESETS; p++) {
-        double d = ltas_distance_db(ltas[p], ltas[NPRESETS]);
-        if (d < bestd) bestd = d, best = p;
-        fprintf(out, "  %-4d %-10s %7.0fHz %8.2f %8.3f %8.2f dB\n", p + 1, presets[p].name, feat[p][128], feat[p][142],
-               feat[p][144], d);
+    /* The secret rig and the reference. */
+    r2r_demo_secret sr;
+    r2r_demo_secret_draw((uint64_t)seed, npre, nir_used, 1, &sr);
+    if ((s = r2r_synth_riff((uint64_t)seed, RIFF_SECONDS, R2R_SAMPLE_RATE, &di, &n)) != R2R_OK) goto fail;
+    r2r_gain_apply(di, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(di, n)));
+    if ((s = r2r_audio_write_wav(dip, di, n, 1, R2R_SAMPLE_RATE)) != R2R_OK) goto fail;
+    if (!(ref = malloc(n * sizeof(float)))) {
+        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        goto fail;
     }
-    fprintf(out, "  %-4s %-10s %7.0fHz %8.2f %8.3f\n\n", "ref", "(secret)", feat[NPRESETS][128], feat[NPRESETS][142],
-           feat[NPRESETS][144]);
-    fprintf(out, "  secret rig: %d (%s) + mild EQ; closest by long-term spectrum: rig %d (%s) — %s\n", secret + 1,
-           presets[secret].name, best + 1, presets[best].name, best == secret ? "found" : "missed");
-    fprintf(out, "  audio written to %s/ (di.wav, reference.wav, rig_N.wav)\n", outdir);
-    fprintf(out, "\n  With .nam captures and cabinet IRs the full matcher runs today: 'r2r index build LIB',\n"
-           "  then 'r2r match REFERENCE --library LIB' (recipe, EQ presets, previews). LV2 presets as\n"
-           "  library entries, and this demo through the matcher, come next.\n");
-    r2r_features_destroy(fx);
-    for (int p = 0; p < NPRESETS; p++) free(rig[p]);
-    free(ref);
-    free(di);
-    free(ir);
-    fflush(out);
-    return best == secret ? EXIT_OK : EXIT_INTERNAL;
+    if ((s = r2r_demo_secret_render(lib, &sr, irs[sr.ir], di, n, ref)) != R2R_OK) goto fail;
+    if ((s = r2r_audio_write_wav(refp, ref, n, 1, R2R_SAMPLE_RATE)) != R2R_OK) goto fail;
+
+    printf("Reference-to-Rig demo (seed %ld)\n\n", seed);
+    printf("  library    %s: %zu guitarix LV2 presets, %zu guitarix cabinet IRs\n", lib, npre, nir_used);
+    printf("  reference  %s: a %.0f s synthesized riff through a secret rig\n", refp, RIFF_SECONDS);
+    fflush(stdout);
+
+    /* Index, then the full matcher with the riff as the user's DI. */
+    cli_progress pr;
+    cli_progress_init(&pr, "indexing");
+    r2r_index_options io = {NULL, 0, on_index, &pr};
+    r2r_index_report rep;
+    if ((s = r2r_index_build(lib, &io, &rep)) != R2R_OK) goto fail;
+    printf("  indexed    %zu presets, %zu IRs in %.1f s%s\n", rep.captures_indexed, rep.irs_indexed, rep.seconds,
+           rep.captures_failed + rep.irs_failed ? " (some failed: r2r index info)" : "");
+    fflush(stdout);
+    r2r_match_options mo;
+    memset(&mo, 0, sizeof mo);
+    mo.library = lib, mo.out_dir = mout, mo.di_path = dip, mo.isolation = -1;
+    mo.optimizer = R2R_OPT_COORD, mo.seed = (unsigned)seed;
+    r2r_match_summary sum;
+    cli_progress_init(&pr, "matching");
+    mo.progress = on_match, mo.user = &pr;
+    if ((s = r2r_match(refp, &mo, &sum)) != R2R_OK) goto fail;
+    printf("  matched    in %.1f s (isolation %s)\n\n", sum.seconds, sum.backend);
+
+    /* What was hidden, what was found. */
+    snprintf(path, sizeof path, "%s/recipe.json", mout);
+    if ((s = r2r_read_file(path, 16u << 20, &text, &len)) != R2R_OK) goto fail;
+    recipe = cJSON_Parse(text);
+    free(text);
+    const cJSON *bcap = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(recipe, "candidates"), 0), "capture");
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(recipe, "retrieval");
+    const char *secret_name = r2r_demo_preset_name(sr.preset);
+    printf("  %-9s %-26s %-34s %8s %9s\n", "", "amp preset", "cabinet IR", "gain", "match");
+    printf("  %-9s %-26s %-34.34s %+6.1f dB %9s\n", "secret", secret_name, irs[sr.ir], 0.0, "");
+    for (int f = 0; f < R2R_FLAVOR_COUNT; f++)
+        printf("  %-9s %-26.26s %-34.34s %+6.1f dB %6.2f dB\n", r2r_flavor_name((r2r_flavor)f), sum.flavor[f].capture,
+               sum.flavor[f].ir, sum.flavor[f].input_gain_db, sum.flavor[f].spectral_db);
+    printf("\n  secret EQ  %+.1f dB at %.0f Hz, %+.1f dB at %.0f Hz\n", sr.eq_db[0], sr.eq_hz[0], sr.eq_db[1],
+           sr.eq_hz[1]);
+    const int same_amp = !strcmp(sum.flavor[0].capture, secret_name);
+    if (same_amp) {
+        printf("  knobs      %-10s %8s %10s %8s\n", "", "preset", "recovered", "secret");
+        for (int k = 0; k < R2R_DEMO_MOVED; k++)
+            printf("             %-10s %8.2f %10.2f %8.2f\n", r2r_demo_moved_knobs[k],
+                   knob_value(bcap, r2r_demo_moved_knobs[k], "preset"), knob_value(bcap, r2r_demo_moved_knobs[k], "value"),
+                   sr.knob[k]);
+    } else if (sum.flavor[0].knobs[0])
+        printf("  knobs      %s\n", sum.flavor[0].knobs);
+    const int ra = rank_of(cJSON_GetObjectItemCaseSensitive(rt, "captures"), secret_name);
+    const int ri = rank_of(cJSON_GetObjectItemCaseSensitive(rt, "irs"), irs[sr.ir]);
+    printf("\n  secret amp %s: rank %d of %zu — %s\n", secret_name, ra, npre,
+           same_amp ? "found" : ra > 0 && ra <= 3 ? "in the top 3" : "missed");
+    printf("  secret IR  %s: rank %d of %zu\n", irs[sr.ir], ri, nir_used + 1);
+    printf("\n  recipe     %s/recipe.md (and recipe.json, eq_*.txt)\n", mout);
+    printf("  listen     %s against %s/preview_balanced.wav\n", refp, mout);
+    printf("  your turn  r2r match YOUR_TAKE.wav --library %s --di YOUR_DI.wav\n", lib);
+    goto done;
+fail:
+    rc = cli_fail(s);
+done:
+    cJSON_Delete(recipe);
+    r2r_demo_irs_free(irs, nirs);
+    free(di), free(ref);
+    fflush(stdout);
+    return rc;
 }

@@ -110,6 +110,8 @@ int cmd_match(int argc, char **argv)
     for (int f = 0; f < R2R_FLAVOR_COUNT; f++)
         printf("%-9s %-44.44s %-22.22s %+6.1f dB %7.2f dB\n", r2r_flavor_name((r2r_flavor)f), sum.flavor[f].capture,
                sum.flavor[f].ir, sum.flavor[f].input_gain_db, sum.flavor[f].spectral_db);
+    for (int f = 0; f < R2R_FLAVOR_COUNT; f++)
+        if (sum.flavor[f].knobs[0]) printf("%-9s knobs: %s\n", r2r_flavor_name((r2r_flavor)f), sum.flavor[f].knobs);
     printf("\nrecipe and previews in %s/ (recipe.md to read, preview_*.wav to listen) — %.1f s\n", o.out_dir,
            sum.seconds);
     return EXIT_OK;

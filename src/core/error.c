@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char g_error[1024];
 
@@ -13,10 +14,13 @@ void r2r_clear_error(void) { g_error[0] = '\0'; }
 
 r2r_status r2r_fail(r2r_status status, const char *fmt, ...)
 {
+    /* through a local buffer: callers may pass r2r_last_error() itself as an argument */
+    char msg[sizeof g_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(g_error, sizeof g_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(g_error, msg, sizeof msg);
     return status;
 }
 

@@ -32,23 +32,10 @@ static r2r_status read_array(const cJSON *o, const char *key, double *dst, const
 
 r2r_status r2r_feature_stats_load(const char *path, r2r_feature_stats *st)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return r2r_fail(R2R_ERR_IO, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (len <= 0 || len > (16L << 20)) {
-        fclose(f);
-        return r2r_fail(R2R_ERR_INPUT, "%s: not a statistics file (size %ld)", path, len);
-    }
-    char *text = malloc((size_t)len + 1);
-    size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
-    fclose(f);
-    if (!text || got != (size_t)len) {
-        free(text);
-        return r2r_fail(R2R_ERR_IO, "%s: read error", path);
-    }
-    text[len] = '\0';
+    char *text = NULL;
+    size_t len = 0;
+    r2r_status rs = r2r_read_file(path, 16u << 20, &text, &len);
+    if (rs != R2R_OK) return rs;
     cJSON *o = cJSON_Parse(text);
     free(text);
     if (!cJSON_IsObject(o)) {

@@ -4,22 +4,17 @@
 #include "analyze.h"
 #include "r2r/dsp.h"
 #include "r2r/features.h"
-#include "r2r/nam.h"
+#include "r2r/amp.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *merged_metadata(const r2r_nam_info *in, const char *lib_meta)
+/* Metadata of an entry that could not be opened: only the library's own. */
+static char *library_metadata(const char *lib_meta)
 {
     cJSON *o = cJSON_CreateObject();
-    if (in) {
-        cJSON_AddStringToObject(o, "summary", in->summary);
-        cJSON_AddStringToObject(o, "version", in->version ? in->version : "");
-        cJSON *nam = in->metadata_json ? cJSON_Parse(in->metadata_json) : NULL;
-        if (nam) cJSON_AddItemToObject(o, "nam", nam);
-    }
     cJSON *lib = lib_meta ? cJSON_Parse(lib_meta) : NULL;
     if (lib) cJSON_AddItemToObject(o, "library", lib);
     char *s = cJSON_PrintUnformatted(o);
@@ -41,18 +36,17 @@ r2r_status r2r_analyze_capture(const char *abs_path, const char *meta_json,
                                const r2r_probe_set *probes, r2r_entry *e)
 {
     const double gains[R2R_INDEX_N_GAINS] = R2R_INDEX_GAINS_DB;
-    r2r_nam *m = NULL;
-    r2r_status s = r2r_nam_load(abs_path, 0, &m);
+    r2r_amp *m = NULL;
+    r2r_status s = r2r_amp_open(abs_path, &m);
     if (s != R2R_OK) {
         fail_entry(e, r2r_last_error());
-        e->metadata_json = merged_metadata(NULL, meta_json);
+        e->metadata_json = library_metadata(meta_json);
         return R2R_OK; /* recorded and skipped, never fatal to the build */
     }
-    const r2r_nam_info *in = r2r_nam_get_info(m);
-    e->architecture = strdup(in->architecture);
-    e->sample_rate = (int)llround(in->sample_rate);
-    if (in->name) e->name = strdup(in->name);
-    e->metadata_json = merged_metadata(in, meta_json);
+    e->architecture = strdup(r2r_amp_architecture(m));
+    e->sample_rate = r2r_amp_sample_rate(m);
+    if (r2r_amp_name(m)) e->name = strdup(r2r_amp_name(m));
+    e->metadata_json = r2r_amp_metadata_json(m, meta_json);
 
     const size_t G = R2R_INDEX_N_GAINS, P = probes->count, D = R2R_FEAT_DIM, K = R2R_LTAS_BANDS;
     const size_t floats = G + G * P * D + G * D + G * P * K;
@@ -75,7 +69,7 @@ r2r_status r2r_analyze_capture(const char *abs_path, const char *meta_json,
         for (size_t p = 0; p < P; p++) {
             const size_t n = probes->len[p];
             for (size_t i = 0; i < n; i++) x[i] = probes->audio[p][i] * lin;
-            if ((s = r2r_nam_render(m, x, y, n)) != R2R_OK) goto done;
+            if ((s = r2r_amp_render(m, x, y, n)) != R2R_OK) goto done;
             for (size_t i = 0; i < n; i++)
                 if (!isfinite(y[i])) {
                     fail_entry(e, "the capture produces non-finite output");
@@ -96,7 +90,7 @@ done:
     free(blob);
     free(x);
     free(y);
-    r2r_nam_free(m);
+    r2r_amp_free(m);
     return s;
 }
 
@@ -108,7 +102,7 @@ r2r_status r2r_analyze_ir(const char *abs_path, const char *meta_json,
     r2r_status s = r2r_ir_load(abs_path, &ir, &irn);
     e->architecture = strdup("IR");
     e->sample_rate = R2R_SAMPLE_RATE;
-    e->metadata_json = merged_metadata(NULL, meta_json);
+    e->metadata_json = library_metadata(meta_json);
     if (s != R2R_OK) {
         fail_entry(e, r2r_last_error());
         return R2R_OK;

@@ -99,6 +99,29 @@ static void *worker(void *arg)
     }
 }
 
+/* The stored metadata with its "library" part (the metadata.json entry) replaced by
+ * `lib` (removed when NULL); malloc'd, or NULL when nothing changes. */
+static char *relibrary(const char *stored, const char *lib)
+{
+    cJSON *o = stored ? cJSON_Parse(stored) : NULL;
+    if (!o) o = cJSON_CreateObject();
+    cJSON *had = cJSON_GetObjectItemCaseSensitive(o, "library");
+    char *was = had ? cJSON_PrintUnformatted(had) : NULL;
+    cJSON *want = lib ? cJSON_Parse(lib) : NULL;
+    char *now = want ? cJSON_PrintUnformatted(want) : NULL;
+    const int same = (!was && !now) || (was && now && !strcmp(was, now));
+    free(was), free(now);
+    char *out = NULL;
+    if (!same) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "library");
+        if (want) cJSON_AddItemToObject(o, "library", want), want = NULL;
+        out = cJSON_PrintUnformatted(o);
+    }
+    cJSON_Delete(want);
+    cJSON_Delete(o);
+    return out;
+}
+
 /* Hashes the files of one kind; entries whose content is already analysed are
  * re-pointed at their (possibly new) path, the rest become work items. */
 static r2r_status plan_kind(r2r_catalog *cat, r2r_entry_kind kind, const r2r_lib_file *files,
@@ -127,11 +150,13 @@ static r2r_status plan_kind(r2r_catalog *cat, r2r_entry_kind kind, const r2r_lib
             /* Same content seen before (maybe under another name): no re-render. A
              * metadata.json change is picked up without rendering too. */
             char *oldpath = old.path, *oldmeta = old.metadata_json;
+            char *merged = relibrary(oldmeta, files[i].meta);
             old.path = files[i].rel;
-            if (files[i].meta) old.metadata_json = files[i].meta;
+            if (merged) old.metadata_json = merged;
             s = r2r_catalog_put(cat, &old);
             old.path = oldpath;
             old.metadata_json = oldmeta;
+            free(merged);
             int failed = old.status == R2R_STATUS_FAILED;
             r2r_entry_clear(&old);
             if (s != R2R_OK) return s;

@@ -8,10 +8,13 @@
 #include <lv2/options/options.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BLOCK 256
 #define ATOM_BUF 8192
@@ -19,6 +22,31 @@
 
 /* lilv's world is not thread-safe: one per process, every use under this lock. */
 static pthread_mutex_t world_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Some plugins keep state in statics shared by all their instances (guitarix's
+ * jcm800pre turns to NaN when two instances run at once), so the instances of one
+ * plugin run one at a time: a lock per plugin URI, taken around everything that
+ * touches the plugin (instantiate, activate, run, free). Different plugins run in
+ * parallel. Lock order everywhere: world, then plugin, then quiet. */
+#define MAX_PLUGINS 128
+static struct {
+    char *uri;
+    pthread_mutex_t lock;
+} plugin_locks[MAX_PLUGINS];
+static size_t n_plugin_locks;
+
+/* Under world_lock. NULL when the table is full (then everything shares the last). */
+static pthread_mutex_t *plugin_lock(const char *uri)
+{
+    for (size_t i = 0; i < n_plugin_locks; i++)
+        if (!strcmp(plugin_locks[i].uri, uri)) return &plugin_locks[i].lock;
+    if (n_plugin_locks == MAX_PLUGINS) return &plugin_locks[MAX_PLUGINS - 1].lock;
+    char *copy = strdup(uri);
+    if (!copy) return NULL;
+    plugin_locks[n_plugin_locks].uri = copy;
+    pthread_mutex_init(&plugin_locks[n_plugin_locks].lock, NULL);
+    return &plugin_locks[n_plugin_locks++].lock;
+}
 static LilvWorld *world;
 
 typedef struct {
@@ -26,6 +54,39 @@ typedef struct {
     size_t n;
     pthread_mutex_t lock;
 } urid_table;
+
+/* guitarix plugins chat on stdout ("using block size") and stderr (mlock) when they
+ * are instantiated, activated and freed. Those calls run with both descriptors on
+ * /dev/null (stdio buffers flushed on either side), one at a time, so the chatter
+ * never lands in a CLI's output or a recipe printed on stdout. */
+static pthread_mutex_t quiet_lock = PTHREAD_MUTEX_INITIALIZER;
+static int quiet_saved[2] = {-1, -1};
+
+static void quiet_begin(void)
+{
+    pthread_mutex_lock(&quiet_lock);
+    fflush(stdout);
+    fflush(stderr);
+    int devnull = open("/dev/null", O_WRONLY);
+    for (int fd = 1; fd <= 2; fd++) {
+        quiet_saved[fd - 1] = dup(fd);
+        if (devnull >= 0 && quiet_saved[fd - 1] >= 0) dup2(devnull, fd);
+    }
+    if (devnull >= 0) close(devnull);
+}
+
+static void quiet_end(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    for (int fd = 1; fd <= 2; fd++)
+        if (quiet_saved[fd - 1] >= 0) {
+            dup2(quiet_saved[fd - 1], fd);
+            close(quiet_saved[fd - 1]);
+            quiet_saved[fd - 1] = -1;
+        }
+    pthread_mutex_unlock(&quiet_lock);
+}
 
 static urid_table g_urids = {.n = 0, .lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -58,6 +119,8 @@ typedef enum { PORT_CONTROL_IN, PORT_CONTROL_OUT, PORT_AUDIO_IN, PORT_AUDIO_OUT,
 
 struct r2r_lv2 {
     LilvInstance *inst;
+    pthread_mutex_t *plock; /* this plugin's lock (see plugin_lock) */
+    uint32_t last_block; /* length of the last run (0: none yet) */
     const LV2_Worker_Interface *worker;
     char *name;
     uint32_t nports;
@@ -139,9 +202,13 @@ void r2r_lv2_close(r2r_lv2 *p)
 {
     if (!p) return;
     if (p->inst) {
-        if (p->active) lilv_instance_deactivate(p->inst);
         pthread_mutex_lock(&world_lock);
+        pthread_mutex_lock(p->plock);
+        quiet_begin();
+        if (p->active) lilv_instance_deactivate(p->inst);
         lilv_instance_free(p->inst);
+        quiet_end();
+        pthread_mutex_unlock(p->plock);
         pthread_mutex_unlock(&world_lock);
     }
     for (size_t i = 0; i < p->nctl; i++) {
@@ -180,6 +247,8 @@ r2r_status r2r_lv2_open(const char *uri, int sample_rate, r2r_lv2 **out)
             s = r2r_fail(R2R_ERR_INPUT,
                          "lv2 plugin %s is not installed (for guitarix: apt-get install guitarix-lv2)",
                          uri);
+        else if (!(p->plock = plugin_lock(uri)))
+            s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
     if (s != R2R_OK) {
         pthread_mutex_unlock(&world_lock);
@@ -299,7 +368,11 @@ r2r_status r2r_lv2_open(const char *uri, int sample_rate, r2r_lv2 **out)
     if (s == R2R_OK && (!p->has_in || !p->has_out))
         s = r2r_fail(R2R_ERR_UNSUPPORTED, "lv2 plugin %s has no mono audio path", uri);
     if (s == R2R_OK) {
+        pthread_mutex_lock(p->plock);
+        quiet_begin();
         p->inst = lilv_plugin_instantiate(plug, sample_rate, p->features);
+        quiet_end();
+        pthread_mutex_unlock(p->plock);
         if (!p->inst) s = r2r_fail(R2R_ERR_INTERNAL, "lv2 plugin %s failed to instantiate", uri);
     }
     if (s == R2R_OK) {
@@ -318,7 +391,11 @@ r2r_status r2r_lv2_open(const char *uri, int sample_rate, r2r_lv2 **out)
             }
         }
         reset_atoms(p);
+        pthread_mutex_lock(p->plock);
+        quiet_begin();
         lilv_instance_activate(p->inst);
+        quiet_end();
+        pthread_mutex_unlock(p->plock);
         p->active = 1;
     }
     pthread_mutex_unlock(&world_lock);
@@ -350,27 +427,52 @@ r2r_status r2r_lv2_set(r2r_lv2 *p, const char *symbol, float value)
     return r2r_fail(R2R_ERR_INPUT, "lv2 %s has no control '%s'", p->name, symbol);
 }
 
+r2r_status r2r_lv2_get(const r2r_lv2 *p, const char *symbol, float *value)
+{
+    for (size_t i = 0; i < p->nctl; i++)
+        if (!strcmp(p->ctl[i].symbol, symbol)) {
+            *value = p->values[p->ctl_port[i]];
+            return R2R_OK;
+        }
+    return r2r_fail(R2R_ERR_INPUT, "lv2 %s has no control '%s'", p->name, symbol);
+}
+
 r2r_status r2r_lv2_reset(r2r_lv2 *p)
 {
+    pthread_mutex_lock(p->plock);
+    quiet_begin();
     if (p->active) lilv_instance_deactivate(p->inst);
     lilv_instance_activate(p->inst);
+    quiet_end();
+    pthread_mutex_unlock(p->plock);
     p->active = 1;
     return R2R_OK;
 }
 
 r2r_status r2r_lv2_process(r2r_lv2 *p, const float *in, float *out, size_t n)
 {
-    for (size_t off = 0; off < n; off += BLOCK) {
+    r2r_status s = R2R_OK;
+    pthread_mutex_lock(p->plock);
+    for (size_t off = 0; off < n && s == R2R_OK; off += BLOCK) {
         uint32_t k = (uint32_t)(n - off < BLOCK ? n - off : BLOCK);
         memcpy(p->audio_in, in + off, k * sizeof(float));
         reset_atoms(p);
+        /* guitarix amps announce every change of block length on stdout */
+        const int quiet = k != p->last_block;
+        if (quiet) quiet_begin();
         lilv_instance_run(p->inst, k);
+        if (quiet) quiet_end();
+        p->last_block = k;
         if (p->worker && p->worker->end_run) p->worker->end_run(lilv_instance_get_handle(p->inst));
         for (uint32_t i = 0; i < k; i++) {
             float v = p->audio_out[i];
-            if (!isfinite(v)) return r2r_fail(R2R_ERR_INTERNAL, "lv2 %s produced non-finite audio", p->name);
+            if (!isfinite(v)) {
+                s = r2r_fail(R2R_ERR_INTERNAL, "lv2 %s produced non-finite audio", p->name);
+                break;
+            }
             out[off + i] = v;
         }
     }
-    return R2R_OK;
+    pthread_mutex_unlock(p->plock);
+    return s;
 }

@@ -1,6 +1,7 @@
 /* Finding a library's captures, IRs and probes on disk and attaching the seed-format
  * metadata.json entries to them (matched by file_path, then by file name). */
 #include "r2r/library.h"
+#include "r2r/fileutil.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -103,6 +104,16 @@ static void attach_meta(cJSON *arr, r2r_lib_file *files, size_t n)
     }
 }
 
+static void free_files(r2r_lib_file *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].rel);
+        free(f[i].abs);
+        free(f[i].meta);
+    }
+    free(f);
+}
+
 r2r_status r2r_library_scan(const char *root, r2r_lib_scan *out)
 {
     memset(out, 0, sizeof *out);
@@ -112,6 +123,20 @@ r2r_status r2r_library_scan(const char *root, r2r_lib_scan *out)
     if (!S_ISDIR(st.st_mode)) return r2r_fail(R2R_ERR_INPUT, "library %s: not a folder", root);
     out->root = strdup(root);
     r2r_status s = list_dir(root, "nam_models", ".nam", &out->captures, &out->n_captures);
+    r2r_lib_file *presets = NULL;
+    size_t n_presets = 0;
+    if (s == R2R_OK) s = list_dir(root, "lv2_presets", ".json", &presets, &n_presets);
+    if (s == R2R_OK && n_presets) { /* LV2 presets are captures like any other */
+        r2r_lib_file *g = realloc(out->captures, (out->n_captures + n_presets) * sizeof *g);
+        if (g) {
+            memcpy(g + out->n_captures, presets, n_presets * sizeof *g);
+            out->captures = g, out->n_captures += n_presets;
+            qsort(out->captures, out->n_captures, sizeof *g, cmp_file);
+            free(presets), presets = NULL, n_presets = 0;
+        } else
+            s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    }
+    free_files(presets, n_presets);
     if (s == R2R_OK) s = list_dir(root, "cab_irs", ".wav", &out->irs, &out->n_irs);
     if (s == R2R_OK) s = list_dir(root, "probes", ".wav", &out->probes, &out->n_probes);
     if (s != R2R_OK) {
@@ -119,19 +144,11 @@ r2r_status r2r_library_scan(const char *root, r2r_lib_scan *out)
         return s;
     }
     char *mpath = join(root, "metadata.json");
-    FILE *f = mpath ? fopen(mpath, "rb") : NULL;
-    if (f) {
-        fseek(f, 0, SEEK_END);
-        long len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        char *text = len >= 0 && len < (64L << 20) ? malloc((size_t)len + 1) : NULL;
-        size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
-        fclose(f);
-        cJSON *doc = NULL;
-        if (text && got == (size_t)len) {
-            text[len] = '\0';
-            doc = cJSON_Parse(text);
-        }
+    struct stat mst;
+    if (mpath && stat(mpath, &mst) == 0) {
+        char *text = NULL;
+        size_t len = 0;
+        cJSON *doc = r2r_read_file(mpath, 64u << 20, &text, &len) == R2R_OK ? cJSON_Parse(text) : NULL;
         free(text);
         if (!doc || !cJSON_IsObject(doc)) {
             cJSON_Delete(doc);
@@ -147,16 +164,6 @@ r2r_status r2r_library_scan(const char *root, r2r_lib_scan *out)
     }
     free(mpath);
     return R2R_OK;
-}
-
-static void free_files(r2r_lib_file *f, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(f[i].rel);
-        free(f[i].abs);
-        free(f[i].meta);
-    }
-    free(f);
 }
 
 void r2r_library_scan_free(r2r_lib_scan *s)

@@ -33,7 +33,7 @@
 #include "r2r/isolate.h"
 #include "r2r/library.h"
 #include "r2r/ltas.h"
-#include "r2r/nam.h"
+#include "r2r/amp.h"
 #include "r2r/retrieve.h"
 
 #define MAX_ANALYSE_S 360.0 /* longer references: the first six minutes are analysed */
@@ -62,6 +62,16 @@
  * DI the EQ only corrects what exceeds that; with it, the EQ follows everything. */
 #define SOURCE_UNCERTAINTY_DB 3.0
 #define SMOOTH_OCT (1.0 / 3.0) /* the EQ's target is smoothed: six bands cannot follow notes */
+/* Knob recovery (LV2 presets): the leading KNOB_CANDIDATES LV2 candidates get their
+ * tunable controls searched by rendering KNOB_SRC_S seconds of source (the DI's loudest
+ * stretch or the start of every probe): one render per discrete choice, then at most
+ * KNOB_BUDGET for the continuous controls. */
+#define KNOB_MAX 32
+#define KNOB_CANDIDATES 2
+#define KNOB_BUDGET 60
+#define KNOB_SRC_S 8.0
+#define KNOB_DISCRETE_MAX 32 /* discrete controls with more choices than this stay as set */
+#define KNOB_DISCRETE_MARGIN_DB 0.25 /* another tube/tonestack model must beat the preset's by this */
 
 typedef struct {
     int c, g, i;           /* capture, grid gain, IR (ni = none) */
@@ -71,6 +81,11 @@ typedef struct {
     double fit_total;      /* the balanced flavor's loss after its EQ fit */
     float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
     int ok;
+    int tuned;                  /* LV2: knobs recovered (knob_from: the preset's values) */
+    double knob_from[KNOB_MAX], tune_from_db, tune_to_db;
+    int tune_renders;
+    int failed;                 /* a render failed: skipped, `why` says so */
+    char why[200];
 } candidate;
 
 typedef struct {
@@ -167,14 +182,14 @@ static r2r_status select_segments(const float *g, const float *mix, size_t n, fl
 }
 
 /* di (at the DI level convention) × gain → capture → IR → EQ, into out (n samples). */
-static r2r_status render_chain(r2r_nam *m, const float *ir, size_t irn, double gain_db, const r2r_eq *eq,
+static r2r_status render_chain(r2r_amp *m, const float *ir, size_t irn, double gain_db, const r2r_eq *eq,
                                const float *di, size_t n, float *out)
 {
     float *x = malloc(n * sizeof(float));
     if (!x) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     const float g = (float)r2r_db_to_lin(gain_db);
     for (size_t t = 0; t < n; t++) x[t] = di[t] * g;
-    r2r_status s = r2r_nam_render(m, x, x, n);
+    r2r_status s = r2r_amp_render(m, x, x, n);
     if (s == R2R_OK && ir) s = r2r_convolve(x, n, ir, irn, out);
     else if (s == R2R_OK) memcpy(out, x, n * sizeof(float));
     free(x);
@@ -346,7 +361,7 @@ static double unfixable_db(const float *ref, const double *pred_lin, double top_
 typedef struct {
     candidate *cand;
     int nc;
-    r2r_nam **nams;
+    r2r_amp **nams;
     float **irs;
     const size_t *irn;
     const r2r_retrieval_db *db;
@@ -363,14 +378,29 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
     const int G = R2R_INDEX_N_GAINS;
     const size_t n = j->n;
     r2r_status s = R2R_OK;
-    for (int g = 0; g < G && s == R2R_OK; g++)
-        s = render_chain(j->nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n, cache + (size_t)g * n);
+    /* A gain the model cannot take (non-finite output) is left out; a model that fails
+     * at every gain is skipped with its reason, never the whole match. */
+    int usable[R2R_INDEX_N_GAINS], any = 0;
+    char why[sizeof ((candidate *)0)->why] = "";
+    for (int g = 0; g < G; g++) {
+        usable[g] = render_chain(j->nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n,
+                                 cache + (size_t)g * n) == R2R_OK;
+        if (!usable[g] && !why[0]) snprintf(why, sizeof why, "%s", r2r_last_error());
+        any |= usable[g];
+    }
     for (int k = first; k < j->nc && s == R2R_OK; k++) {
         candidate *cd = &j->cand[k];
         if (!j->nams[k] || cd->c != j->cand[first].c) continue;
+        if (!any) {
+            cd->failed = 1;
+            memcpy(cd->why, why, sizeof why);
+            continue;
+        }
         double score[R2R_INDEX_N_GAINS];
-        int best = 0;
+        int best = -1;
         for (int g = 0; g < G && s == R2R_OK; g++) {
+            score[g] = INFINITY;
+            if (!usable[g]) continue;
             const float *cap = cache + (size_t)g * n;
             if (j->irs[k]) s = r2r_convolve(cap, n, j->irs[k], j->irn[k], w);
             else memcpy(w, cap, n * sizeof(float));
@@ -381,12 +411,12 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
             if (s != R2R_OK) break;
             for (int q = 0; q < R2R_LTAS_BANDS; q++) lin[q] = b[q];
             score[g] = unfixable_db(j->ref_ltas, lin, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
-            if (score[g] < score[best]) best = g;
+            if (best < 0 || score[g] < score[best]) best = g;
         }
         if (s != R2R_OK) break;
         cd->g = best;
         cd->gain_db = r2r_retrieval_gain_db(j->db, best);
-        if (best > 0 && best + 1 < G) {
+        if (best > 0 && best + 1 < G && isfinite(score[best - 1]) && isfinite(score[best + 1])) {
             const double a2 = score[best - 1] - 2 * score[best] + score[best + 1];
             if (a2 > 1e-9) {
                 double off = 0.5 * (score[best - 1] - score[best + 1]) / a2;
@@ -423,7 +453,7 @@ static void *di_search_worker(void *arg)
     return NULL;
 }
 
-static r2r_status di_gain_search(candidate *cand, int nc, r2r_nam **nams, float **irs, const size_t *irn,
+static r2r_status di_gain_search(candidate *cand, int nc, r2r_amp **nams, float **irs, const size_t *irn,
                                  const r2r_retrieval_db *db, const float *src, size_t n, const float *ref_ltas,
                                  const float *ref_feat, double top_hz)
 {
@@ -444,6 +474,152 @@ static r2r_status di_gain_search(candidate *cand, int nc, r2r_nam **nams, float 
     return j.status;
 }
 
+/* The sources through a chain: band power averaged over the sources, and the raw
+ * features averaged likewise (as the index keeps them). */
+static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double gain_db, const float *const *src,
+                                const size_t *len, size_t ns, r2r_features *fx, float *buf, float *ltas, float *feat)
+{
+    double acc[R2R_LTAS_BANDS] = {0}, facc[R2R_FEATURES_DIM] = {0};
+    r2r_status s = R2R_OK;
+    for (size_t p = 0; p < ns && s == R2R_OK; p++) {
+        float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
+        s = render_chain(m, ir, irn, gain_db, NULL, src[p], len[p], buf);
+        if (s == R2R_OK) s = r2r_ltas_compute(buf, len[p], b);
+        if (s == R2R_OK && feat) s = r2r_features_extract_raw(fx, buf, len[p], f);
+        for (int q = 0; s == R2R_OK && q < R2R_LTAS_BANDS; q++) acc[q] += b[q] / (double)ns;
+        for (int q = 0; s == R2R_OK && feat && q < R2R_FEATURES_DIM; q++) facc[q] += f[q] / (double)ns;
+    }
+    for (int q = 0; s == R2R_OK && q < R2R_LTAS_BANDS; q++) ltas[q] = (float)acc[q];
+    for (int q = 0; s == R2R_OK && feat && q < R2R_FEATURES_DIM; q++) feat[q] = (float)facc[q];
+    return s;
+}
+
+/* How far a rendered tone is from the reference before any EQ: RMS (dB) of the
+ * 1/3-octave smoothed difference with its level removed. */
+static double shape_db(const float *ref, const float *pred, double top_hz)
+{
+    double hz[R2R_LTAS_BANDS], t[R2R_LTAS_BANDS], sm[R2R_LTAS_BANDS], mean = 0, sq = 0;
+    size_t n = 0;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        const double f = r2r_ltas_band_hz(b);
+        if (f < EQ_FMIN || f > top_hz) continue;
+        hz[n] = f, t[n++] = band_db(ref[b]) - band_db(pred[b]);
+    }
+    if (n == 0) return 0.0;
+    smooth_log_freq(hz, t, n, SMOOTH_OCT, sm);
+    for (size_t i = 0; i < n; i++) mean += sm[i] / (double)n;
+    for (size_t i = 0; i < n; i++) sq += (sm[i] - mean) * (sm[i] - mean);
+    return sqrt(sq / (double)n);
+}
+
+/* Knob recovery for LV2 candidates, scored by the shape distance before EQ plus the
+ * dynamics distance, so the amp's own controls take as much of the tone as they can
+ * and the EQ only what they cannot. The input gain stays as verified. */
+typedef struct {
+    candidate *cd;
+    r2r_amp *amp;
+    const float *ir;
+    size_t irn;
+    const r2r_retrieval_db *db;
+    const float *const *src;
+    const size_t *len;
+    size_t ns;
+    const float *ref_ltas, *ref_feat;
+    double top_hz;
+    r2r_status status;
+    char why[200]; /* the failure, from the job's thread */
+} knob_job;
+
+static r2r_status knob_eval(knob_job *j, r2r_features *fx, float *buf, double *score)
+{
+    float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
+    r2r_status s = measure_chain(j->amp, j->ir, j->irn, j->cd->gain_db, j->src, j->len, j->ns, fx, buf, b, f);
+    j->cd->tune_renders++;
+    if (s == R2R_OK) *score = shape_db(j->ref_ltas, b, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
+    else if (s != R2R_ERR_NOMEM) *score = INFINITY, s = R2R_OK; /* a setting the plugin cannot take */
+    if (s != R2R_OK) snprintf(j->why, sizeof j->why, "%s", r2r_last_error());
+    return s;
+}
+
+/* Coordinate descent on the continuous knobs from steps of `frac` of their ranges,
+ * halved when no move helps, until the steps are fine or `budget` renders are spent. */
+static r2r_status knob_descend(knob_job *j, r2r_features *fx, float *buf, size_t nk, double frac, int budget,
+                               double *best)
+{
+    double step[KNOB_MAX], sc = 0;
+    const int start = j->cd->tune_renders;
+    r2r_status s = R2R_OK;
+    for (size_t i = 0; i < nk; i++) {
+        const r2r_amp_knob *k = r2r_amp_knob_at(j->amp, i);
+        step[i] = k->integer ? 0.0 : frac * (k->max - k->min);
+    }
+    while (s == R2R_OK && j->cd->tune_renders - start < budget) {
+        int moved = 0, live = 0;
+        for (size_t i = 0; s == R2R_OK && i < nk && j->cd->tune_renders - start < budget; i++) {
+            const r2r_amp_knob *k = r2r_amp_knob_at(j->amp, i);
+            if (k->integer || step[i] < 0.02 * (k->max - k->min)) continue;
+            live = 1;
+            const double at = k->value;
+            for (int dir = -1; dir <= 1 && s == R2R_OK; dir += 2) {
+                const double v = fmin(k->max, fmax(k->min, at + dir * step[i]));
+                if (v == at) continue;
+                if ((s = r2r_amp_set_knob(j->amp, i, v)) == R2R_OK) s = knob_eval(j, fx, buf, &sc);
+                if (s == R2R_OK && sc < *best - 1e-4) {
+                    *best = sc, moved = 1;
+                    break;
+                }
+                if (s == R2R_OK) s = r2r_amp_set_knob(j->amp, i, at);
+            }
+        }
+        if (!live) break;
+        if (!moved)
+            for (size_t i = 0; i < nk; i++) step[i] *= 0.5;
+    }
+    return s;
+}
+
+/* Knob recovery for one candidate: the continuous knobs first, then each discrete
+ * control's other choices (up to KNOB_DISCRETE_MAX), taken only when clearly better
+ * (a preset's tube or tonestack model is a deliberate choice), then the continuous
+ * knobs again, finer, when a choice changed. */
+static void *knob_search(void *arg)
+{
+    knob_job *j = arg;
+    candidate *cd = j->cd;
+    size_t maxlen = 0;
+    for (size_t p = 0; p < j->ns; p++) maxlen = j->len[p] > maxlen ? j->len[p] : maxlen;
+    float *buf = malloc(maxlen * sizeof(float));
+    r2r_features *fx = NULL;
+    r2r_status s = buf ? r2r_features_create(&fx) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    const size_t nk = r2r_amp_knob_count(j->amp) < KNOB_MAX ? r2r_amp_knob_count(j->amp) : KNOB_MAX;
+    double best = INFINITY, sc = 0;
+    for (size_t i = 0; i < nk; i++) cd->knob_from[i] = r2r_amp_knob_at(j->amp, i)->value;
+    if (s == R2R_OK) s = knob_eval(j, fx, buf, &best);
+    cd->tune_from_db = best;
+    if (s == R2R_OK) s = knob_descend(j, fx, buf, nk, 0.25, KNOB_BUDGET, &best);
+    int changed = 0;
+    for (size_t i = 0; s == R2R_OK && i < nk; i++) {
+        const r2r_amp_knob *k = r2r_amp_knob_at(j->amp, i);
+        if (!k->integer || k->max - k->min + 1 > KNOB_DISCRETE_MAX) continue;
+        const double was = k->value;
+        double keep = was, bar = best - KNOB_DISCRETE_MARGIN_DB;
+        for (double v = k->min; s == R2R_OK && v <= k->max; v += 1.0) {
+            if (v == was) continue;
+            if ((s = r2r_amp_set_knob(j->amp, i, v)) == R2R_OK) s = knob_eval(j, fx, buf, &sc);
+            if (s == R2R_OK && sc < bar) bar = sc, keep = v;
+        }
+        if (s == R2R_OK) s = r2r_amp_set_knob(j->amp, i, keep);
+        if (keep != was) best = bar, changed = 1;
+    }
+    if (s == R2R_OK && changed) s = knob_descend(j, fx, buf, nk, 0.125, KNOB_BUDGET / 2, &best);
+    cd->tune_to_db = best;
+    cd->tuned = s == R2R_OK;
+    j->status = s;
+    if (fx) r2r_features_destroy(fx);
+    free(buf);
+    return NULL;
+}
+
 /* What an isolation backend does to a guitar alone (band power ratio, isolated over
  * original): the probes through the leading combination, isolated as the reference
  * was. The harmonic/percussive mask takes pick attacks and the fizz of a driven amp
@@ -451,13 +627,13 @@ static r2r_status di_gain_search(candidate *cand, int nc, r2r_nam **nams, float 
 static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *library, const r2r_probe_set *ps,
                                    const r2r_combo *x, r2r_iso_backend be, float col[R2R_LTAS_BANDS])
 {
-    r2r_nam *m = NULL;
+    r2r_amp *m = NULL;
     float *ir = NULL, *row = NULL, *y = NULL;
     size_t irn = 0, n = 0;
     r2r_isolated iso = {0};
     r2r_status s = preview_di(NULL, ps, &row, &n);
     char *cp = s == R2R_OK ? join_path(library, r2r_retrieval_capture_path(db, (size_t)x->capture)) : NULL;
-    if (s == R2R_OK) s = cp ? r2r_nam_load(cp, 0, &m) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    if (s == R2R_OK) s = cp ? r2r_amp_open(cp, &m) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
     free(cp);
     if (s == R2R_OK && x->ir < (int)r2r_retrieval_irs(db)) {
         char *ip = join_path(library, r2r_retrieval_ir_path(db, (size_t)x->ir));
@@ -475,7 +651,7 @@ static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *libra
         col[k] = (float)(r < 0.01 ? 0.01 : r > 1.0 ? 1.0 : r); /* a mask only removes */
     }
     r2r_isolated_free(&iso);
-    if (m) r2r_nam_free(m);
+    r2r_amp_free(m);
     free(ir), free(row), free(y);
     return s;
 }
@@ -507,7 +683,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL, *chain = NULL;
     r2r_combo *all = NULL;
     r2r_features *fx = NULL;
-    r2r_nam *nams[MAX_M] = {0};
+    r2r_amp *nams[MAX_M] = {0};
     float *irs[MAX_M] = {0};
     size_t irn[MAX_M] = {0};
     candidate cand[MAX_M];
@@ -743,7 +919,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     for (int k = 0; k < nc; k++) {
         candidate *cd = &cand[k];
         char *cp = join_path(o.library, r2r_retrieval_capture_path(db, (size_t)cd->c));
-        s = cp ? r2r_nam_load(cp, 0, &nams[k]) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        s = cp ? r2r_amp_open(cp, &nams[k]) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
         free(cp);
         if (s == R2R_OK && cd->i < (int)NI) {
             char *ip = join_path(o.library, r2r_retrieval_ir_path(db, (size_t)cd->i));
@@ -753,7 +929,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if (s != R2R_OK) { /* a file changed since indexing: skip it, say so */
             warn(sum, "skipped a candidate: %s", r2r_last_error());
             s = R2R_OK;
-            if (nams[k]) r2r_nam_free(nams[k]);
+            r2r_amp_free(nams[k]);
             nams[k] = NULL;
             continue;
         }
@@ -764,27 +940,76 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                                 max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX)) != R2R_OK)
             goto out;
     }
+    const double top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX;
     for (int k = 0; k < nc; k++) {
         candidate *cd = &cand[k];
         if (!nams[k]) continue;
-        double acc[R2R_LTAS_BANDS] = {0};
-        for (size_t p = 0; p < nv && s == R2R_OK; p++) {
-            float b[R2R_LTAS_BANDS];
-            s = render_chain(nams[k], irs[k], irn[k], cd->gain_db, NULL, vsrc[p], vlen[p], ybuf);
-            if (s == R2R_OK) s = r2r_ltas_compute(ybuf, vlen[p], b);
-            for (int q = 0; q < R2R_LTAS_BANDS && s == R2R_OK; q++) acc[q] += b[q] / (double)nv;
+        /* With the user's DI, the true chain's dynamics replace the index's, measured on
+         * the probes (the level does not matter to these dimensions). */
+        float vf[R2R_FEATURES_DIM];
+        if (!cd->failed &&
+            measure_chain(nams[k], irs[k], irn[k], cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, searched ? vf : NULL) != R2R_OK)
+            cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
+        if (cd->failed) { /* reported and skipped */
+            warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cd->c)->name, cd->why);
+            continue;
         }
-        if (s != R2R_OK) break;
-        for (int q = 0; q < R2R_LTAS_BANDS; q++) cd->pred[q] = (float)acc[q];
-        if (searched) {
-            /* The user's DI through the true chain: its dynamics replace the index's,
-             * measured on the probes (the level does not matter to these dimensions). */
-            float vf[R2R_FEATURES_DIM];
-            if (r2r_features_extract_raw(fx, ybuf, vlen[0], vf) == R2R_OK)
-                cd->dyn = r2r_retrieval_dynamics_distance(db, ref_feat, vf);
-        }
+        if (searched) cd->dyn = r2r_retrieval_dynamics_distance(db, ref_feat, vf);
         cd->ok = 1;
-        report(&o, 0.45 + 0.25 * (k + 1) / nc, "verifying the best candidates");
+        report(&o, 0.45 + 0.2 * (k + 1) / nc, "verifying the best candidates");
+    }
+    /* Knob recovery: the leading LV2 candidates with tunable controls, one thread each. */
+    knob_job jobs[KNOB_CANDIDATES];
+    int nj = 0;
+    const float *ksrc[64];
+    size_t klen[64];
+    for (size_t p = 0; p < nv; p++) {
+        const size_t cap = (size_t)(KNOB_SRC_S * R2R_SAMPLE_RATE / (double)nv);
+        ksrc[p] = vsrc[p], klen[p] = vlen[p] < cap ? vlen[p] : cap;
+    }
+    /* the candidates the search starts best from, by its own measure */
+    double kscore[MAX_M];
+    for (int k = 0; k < nc; k++)
+        kscore[k] = cand[k].ok && r2r_amp_knob_count(nams[k]) > 0 ? shape_db(ref_ltas, cand[k].pred, top_hz) + cand[k].dyn
+                                                                   : INFINITY;
+    while (s == R2R_OK && nj < KNOB_CANDIDATES) {
+        int k = -1;
+        for (int q = 0; q < nc; q++)
+            if (isfinite(kscore[q]) && (k < 0 || kscore[q] < kscore[k])) k = q;
+        if (k < 0) break;
+        kscore[k] = INFINITY;
+        jobs[nj++] = (knob_job){&cand[k], nams[k], irs[k], irn[k], db, ksrc, klen, nv, ref_ltas, ref_feat, top_hz, R2R_OK, ""};
+    }
+    if (nj > 0) {
+        report(&o, 0.66, "recovering the amp's knobs");
+        r2r_fftw_thread_safe();
+        pthread_t th[KNOB_CANDIDATES];
+        int started[KNOB_CANDIDATES] = {0};
+        for (int q = 1; q < nj; q++) started[q] = pthread_create(&th[q], NULL, knob_search, &jobs[q]) == 0;
+        knob_search(&jobs[0]);
+        for (int q = 1; q < nj; q++) {
+            if (started[q]) pthread_join(th[q], NULL);
+            else knob_search(&jobs[q]);
+        }
+        for (int q = 0; q < nj; q++) {
+            candidate *cd = jobs[q].cd;
+            float vf[R2R_FEATURES_DIM];
+            r2r_status ks = jobs[q].status;
+            if (ks != R2R_OK) r2r_fail(ks, "%s", jobs[q].why);
+            if (ks == R2R_OK)
+                ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, vf);
+            if (ks == R2R_OK) {
+                cd->dyn = r2r_retrieval_dynamics_distance(db, ref_feat, vf);
+                continue;
+            }
+            if (ks == R2R_ERR_NOMEM) {
+                s = ks;
+                break;
+            }
+            /* a knob setting the plugin cannot take: the candidate is dropped, said so */
+            cd->ok = 0, cd->tuned = 0;
+            warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cd->c)->name, r2r_last_error());
+        }
     }
     free(ybuf);
     if (s != R2R_OK) goto out;
@@ -794,7 +1019,6 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     t0 = now_s();
     report(&o, 0.7, "fitting gain and EQ for three flavors");
     double fz[R2R_LTAS_BANDS], target[R2R_LTAS_BANDS];
-    const double top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX;
     for (int f = 0; f < R2R_FLAVOR_COUNT; f++) pick[f].cand = -1, pick[f].total = INFINITY;
     for (int k = 0; k < nc; k++) {
         candidate *cd = &cand[k];
@@ -987,6 +1211,40 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddBoolToObject(cap, "has_cab", d->has_cab);
         if (d->cab_reason) cJSON_AddStringToObject(cap, "cab_detected_from", d->cab_reason);
         cJSON_AddBoolToObject(cap, "pedal", d->is_pedal);
+        sum->flavor[f].knobs[0] = '\0';
+        if (r2r_amp_kind_of(nams[k]) == R2R_AMP_LV2) {
+            /* What to load in an LV2 host: the plugin and every control, knobs as recovered. */
+            cJSON *lv = cJSON_AddObjectToObject(cap, "lv2");
+            cJSON_AddStringToObject(lv, "uri", r2r_amp_lv2_uri(nams[k]));
+            cJSON_AddStringToObject(lv, "plugin", r2r_amp_lv2_plugin(nams[k]));
+            cJSON_AddNumberToObject(lv, "makeup_db", round(r2r_amp_lv2_makeup_db(nams[k]) * 100) / 100);
+            char *cj = r2r_amp_controls_json(nams[k]);
+            cJSON *ctl = cj ? cJSON_Parse(cj) : NULL;
+            free(cj);
+            cJSON_AddItemToObject(lv, "controls", ctl ? ctl : cJSON_CreateObject());
+            cJSON *kn = cJSON_AddArrayToObject(lv, "knobs");
+            size_t used = 0;
+            for (size_t i = 0; i < r2r_amp_knob_count(nams[k]) && i < KNOB_MAX; i++) {
+                const r2r_amp_knob *kb = r2r_amp_knob_at(nams[k], i);
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "symbol", kb->symbol);
+                cJSON_AddStringToObject(x, "name", kb->name);
+                cJSON_AddNumberToObject(x, "preset", round((cd->tuned ? cd->knob_from[i] : kb->value) * 1e4) / 1e4);
+                cJSON_AddNumberToObject(x, "value", round(kb->value * 1e4) / 1e4);
+                cJSON_AddNumberToObject(x, "min", kb->min);
+                cJSON_AddNumberToObject(x, "max", kb->max);
+                cJSON_AddItemToArray(kn, x);
+                const int w = snprintf(sum->flavor[f].knobs + used, sizeof sum->flavor[f].knobs - used, "%s%s %.3g",
+                                       used ? ", " : "", kb->symbol, kb->value);
+                if (w > 0 && used + (size_t)w < sizeof sum->flavor[f].knobs) used += (size_t)w;
+            }
+            cJSON_AddBoolToObject(lv, "knobs_recovered", cd->tuned);
+            if (cd->tuned) {
+                cJSON_AddNumberToObject(lv, "shape_db_preset", round(cd->tune_from_db * 1000) / 1000);
+                cJSON_AddNumberToObject(lv, "shape_db_recovered", round(cd->tune_to_db * 1000) / 1000);
+                cJSON_AddNumberToObject(lv, "renders", cd->tune_renders);
+            }
+        }
         if (cd->i < (int)NI) {
             cJSON *ir = cJSON_AddObjectToObject(e, "ir");
             char *ip = join_path(o.library, r2r_retrieval_ir_path(db, (size_t)cd->i));
@@ -1017,6 +1275,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             cJSON_AddItemToArray(notes, cJSON_CreateString("no cabinet IR needed: this capture already includes the cabinet"));
         else if (cd->i >= (int)NI)
             cJSON_AddItemToArray(notes, cJSON_CreateString("no cabinet IR: the capture alone matched best"));
+        if (cd->tuned)
+            cJSON_AddItemToArray(notes, cJSON_CreateString("LV2 preset: the amp's own knobs were tuned to the reference "
+                                                           "(lv2.knobs: preset value → recovered value); load the "
+                                                           "plugin with lv2.controls"));
         if (d->is_pedal)
             cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: the library has no amp "
                                                            "captures, so it stands in for a whole rig"));
@@ -1057,7 +1319,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
 out:
     cJSON_Delete(root);
     for (int k = 0; k < MAX_M; k++) {
-        if (nams[k]) r2r_nam_free(nams[k]);
+        r2r_amp_free(nams[k]);
         free(irs[k]);
     }
     free(all), free(mono), free(seg), free(di), free(prev), free(chain);

@@ -11,8 +11,9 @@
 #include "r2r/audio.h"
 #include "r2r/constants.h"
 #include "r2r/dsp.h"
+#include "r2r/fileutil.h"
 #include "r2r/match.h"
-#include "r2r/nam.h"
+#include "r2r/amp.h"
 
 #define MD_MAX (64 * 1024)
 #define RECIPE_MAX_BYTES (4L << 20)
@@ -67,7 +68,29 @@ char *r2r_recipe_markdown(const cJSON *root)
         const cJSON *ir = cJSON_GetObjectItemCaseSensitive(c, "ir");
         const cJSON *L = cJSON_GetObjectItemCaseSensitive(c, "loss");
         add(&b, "## %s\n\n", str(c, "flavor", "?"));
-        add(&b, "1. **Amp (NAM capture):** %s  \n   `%s`\n", str(cap, "name", "?"), str(cap, "path", "?"));
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(cap, "lv2");
+        if (cJSON_IsObject(lv)) {
+            add(&b, "1. **Amp (LV2 plugin %s):** preset %s  \n   URI `%s`  \n   every control:", str(lv, "plugin", "?"),
+                str(cap, "name", "?"), str(lv, "uri", "?"));
+            const cJSON *kv;
+            cJSON_ArrayForEach(kv, cJSON_GetObjectItemCaseSensitive(lv, "controls"))
+            {
+                if (cJSON_IsNumber(kv)) add(&b, " %s = %g;", kv->string, kv->valuedouble);
+            }
+            add(&b, "\n   Output: %+.1f dB after the plugin (a gain plugin) brings it to the level the rest of "
+                    "the recipe assumes.\n", num(lv, "makeup_db", 0));
+            if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lv, "knobs")) > 0) {
+                add(&b, "\n   | knob | preset | %s |\n   |---|---|---|\n",
+                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lv, "knobs_recovered")) ? "recovered" : "value");
+                cJSON_ArrayForEach(kv, cJSON_GetObjectItemCaseSensitive(lv, "knobs"))
+                {
+                    add(&b, "   | %s (`%s`) | %g | %g |\n", str(kv, "name", "?"), str(kv, "symbol", "?"),
+                        num(kv, "preset", 0), num(kv, "value", 0));
+                }
+                add(&b, "\n");
+            }
+        } else
+            add(&b, "1. **Amp (NAM capture):** %s  \n   `%s`\n", str(cap, "name", "?"), str(cap, "path", "?"));
         if (cJSON_IsObject(ir))
             add(&b, "2. **Cabinet IR:** %s  \n   `%s`\n", str(ir, "name", "?"), str(ir, "path", "?"));
         else
@@ -107,7 +130,8 @@ char *r2r_recipe_markdown(const cJSON *root)
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "pedal")) ? " (pedal)" : "", num(c, "score", 0));
     }
     add(&b, "\n## Loading it\n\nNAM plugin: load the capture, set its input to the gain above (or put a gain "
-            "plugin before it). IR loader after it (none when the recipe says so). A parametric EQ last, with the "
+            "plugin before it). LV2 preset: insert the plugin by its URI in Ardour, Carla or REAPER, a gain plugin "
+            "before it, and set every control as listed. IR loader after it (none when the recipe says so). A parametric EQ last, with the "
             "six bands above, or import the `eq_<flavor>.txt` file in Equalizer APO, Peace or any AutoEQ-"
             "compatible EQ.\n");
     const cJSON *w;
@@ -166,21 +190,15 @@ static r2r_status parse_eq(const char *file, const cJSON *e, r2r_eq *eq)
 
 r2r_status r2r_recipe_render(const char *recipe, const char *flavor, const char *di_path, const char *outp)
 {
-    FILE *f = fopen(recipe, "rb");
-    if (!f) return r2r_fail(R2R_ERR_IO, "%s: cannot open the recipe", recipe);
-    char *text = malloc(RECIPE_MAX_BYTES + 1);
-    size_t n = text ? fread(text, 1, RECIPE_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!text) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    if (n > RECIPE_MAX_BYTES) {
-        free(text);
-        return bad(recipe, "larger than 4 MB");
-    }
+    char *text = NULL;
+    size_t n = 0;
+    if (r2r_read_file(recipe, RECIPE_MAX_BYTES, &text, &n) != R2R_OK)
+        return r2r_fail(R2R_ERR_INPUT, "cannot read the recipe: %s", r2r_last_error());
     cJSON *root = cJSON_ParseWithLength(text, n);
     free(text);
     if (!root) return bad(recipe, "not JSON");
     r2r_status s = R2R_OK;
-    r2r_nam *m = NULL;
+    r2r_amp *m = NULL;
     float *ir = NULL;
     size_t irn = 0;
     r2r_audio a = {0};
@@ -221,7 +239,22 @@ r2r_status r2r_recipe_render(const char *recipe, const char *flavor, const char 
     if ((s = parse_eq(recipe, cJSON_GetObjectItemCaseSensitive(cand, "eq"), &eq)) != R2R_OK) goto out;
     cap = resolve(recipe, cp->valuestring);
     if (ij && !cJSON_IsNull(ij)) irp = resolve(recipe, cJSON_GetObjectItemCaseSensitive(ij, "path")->valuestring);
-    if ((s = r2r_nam_load(cap, 0, &m)) != R2R_OK) goto out;
+    if ((s = r2r_amp_open(cap, &m)) != R2R_OK) goto out;
+    /* An LV2 preset plays with the controls the recipe gives (the recovered knobs). */
+    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cj, "lv2"), "controls");
+    if (lv && (!cJSON_IsObject(lv) || r2r_amp_kind_of(m) != R2R_AMP_LV2)) {
+        s = bad(recipe, "capture.lv2.controls must be an object, for an LV2 preset");
+        goto out;
+    }
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, lv)
+    {
+        if (!cJSON_IsNumber(kv) || (s = r2r_amp_set_control(m, kv->string, kv->valuedouble)) != R2R_OK) {
+            s = r2r_fail(R2R_ERR_INPUT, "%s: invalid recipe: control '%s': %s", recipe, kv->string,
+                         cJSON_IsNumber(kv) ? r2r_last_error() : "not a number");
+            goto out;
+        }
+    }
     if (irp && (s = r2r_ir_load(irp, &ir, &irn)) != R2R_OK) goto out;
     if ((s = r2r_audio_read(di_path, R2R_READ_MONO, &a)) != R2R_OK) goto out;
     if ((s = r2r_audio_resample(&a, R2R_SAMPLE_RATE)) != R2R_OK) goto out;
@@ -237,7 +270,7 @@ r2r_status r2r_recipe_render(const char *recipe, const char *flavor, const char 
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((s = r2r_nam_render(m, a.data, a.data, a.frames)) != R2R_OK) goto out;
+    if ((s = r2r_amp_render(m, a.data, a.data, a.frames)) != R2R_OK) goto out;
     if (ir) s = r2r_convolve(a.data, a.frames, ir, irn, y);
     else memcpy(y, a.data, a.frames * sizeof(float));
     if (s != R2R_OK) goto out;
@@ -248,7 +281,7 @@ r2r_status r2r_recipe_render(const char *recipe, const char *flavor, const char 
     s = r2r_audio_write_wav(outp, y, a.frames, 1, R2R_SAMPLE_RATE);
 out:
     cJSON_Delete(root);
-    if (m) r2r_nam_free(m);
+    r2r_amp_free(m);
     free(ir), free(y), free(cap), free(irp);
     r2r_audio_free(&a);
     return s;

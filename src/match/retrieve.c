@@ -99,8 +99,13 @@ static void describe(const r2r_entry *e, r2r_capture_desc *d)
     d->rolloff_db = NAN;
     const char *gt = NULL;
     cJSON *md = e->metadata_json ? cJSON_Parse(e->metadata_json) : NULL;
-    const cJSON *g = md ? cJSON_GetObjectItemCaseSensitive(md, "gear_type") : NULL;
-    if (cJSON_IsString(g)) gt = g->valuestring;
+    /* gear_type: the preset's own, the .nam metadata's, then the library's metadata.json */
+    static const char *const where[] = {NULL, "nam", "lv2", "library"};
+    for (size_t w = 0; md && !gt && w < sizeof where / sizeof *where; w++) {
+        const cJSON *src = where[w] ? cJSON_GetObjectItemCaseSensitive(md, where[w]) : md;
+        const cJSON *g = cJSON_GetObjectItemCaseSensitive(src, "gear_type");
+        if (cJSON_IsString(g) && g->valuestring[0]) gt = g->valuestring;
+    }
     if (gt && (strstr(gt, "cab") || !strcmp(gt, "full_rig"))) d->has_cab = 1, d->cab_reason = "metadata";
     if (gt && !strcmp(gt, "pedal")) d->is_pedal = 1;
     cJSON_Delete(md);

@@ -3,6 +3,7 @@
 #include "nam/nam_internal.h"
 #include "r2r/audio.h"
 #include "r2r/constants.h"
+#include "r2r/fileutil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -409,29 +410,11 @@ r2r_status r2r_nam_load_json(const char *text, size_t len, const char *name, int
 r2r_status r2r_nam_load(const char *path, int flags, r2r_nam **out)
 {
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0) return r2r_fail(R2R_ERR_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode)) return r2r_fail(R2R_ERR_INPUT, "%s: not a regular file", path);
-    if (st.st_size == 0) return r2r_fail(R2R_ERR_INPUT, "%s: empty file", path);
-    if (st.st_size > NAM_MAX_FILE_BYTES)
-        return r2r_fail(R2R_ERR_INPUT, "%s: too large for a .nam model (%lld bytes)", path,
-                        (long long)st.st_size);
-    FILE *f = fopen(path, "rb");
-    if (!f) return r2r_fail(R2R_ERR_IO, "%s: %s", path, strerror(errno));
-    size_t n = (size_t)st.st_size;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        fclose(f);
-        return r2r_fail(R2R_ERR_NOMEM, "%s: out of memory", path);
-    }
-    size_t got = fread(buf, 1, n, f);
-    fclose(f);
-    if (got != n) {
-        free(buf);
-        return r2r_fail(R2R_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    r2r_status s = r2r_nam_load_json(buf, n, path, flags, out);
+    char *buf = NULL;
+    size_t n = 0;
+    r2r_status s = r2r_read_file(path, NAM_MAX_FILE_BYTES, &buf, &n);
+    if (s != R2R_OK) return s;
+    s = r2r_nam_load_json(buf, n, path, flags, out);
     free(buf);
     return s;
 }
