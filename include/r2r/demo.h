@@ -20,6 +20,9 @@ extern "C" {
 
 size_t r2r_demo_preset_count(void);
 const char *r2r_demo_preset_name(size_t i); /* as the recipe names it */
+const char *r2r_demo_preset_uri(size_t i);  /* the plugin */
+/* The value preset i gives control `symbol` (NAN when it leaves it at the default). */
+double r2r_demo_preset_control(size_t i, const char *symbol);
 extern const char *const r2r_demo_moved_knobs[R2R_DEMO_MOVED];
 
 /* The guitarix IR file names, sorted (malloc'd array of malloc'd strings); 0 when

@@ -175,18 +175,31 @@ int cmd_demo(int argc, char **argv)
     printf("\n  secret EQ  %+.1f dB at %.0f Hz, %+.1f dB at %.0f Hz\n", sr.eq_db[0], sr.eq_hz[0], sr.eq_db[1],
            sr.eq_hz[1]);
     const int same_amp = !strcmp(sum.flavor[0].capture, secret_name);
-    if (same_amp) {
-        printf("  knobs      %-10s %8s %10s %8s\n", "", "preset", "recovered", "secret");
-        for (int k = 0; k < R2R_DEMO_MOVED; k++)
-            printf("             %-10s %8.2f %10.2f %8.2f\n", r2r_demo_moved_knobs[k],
-                   knob_value(bcap, r2r_demo_moved_knobs[k], "preset"), knob_value(bcap, r2r_demo_moved_knobs[k], "value"),
-                   sr.knob[k]);
+    const cJSON *blv = cJSON_GetObjectItemCaseSensitive(bcap, "lv2");
+    const cJSON *buri = cJSON_GetObjectItemCaseSensitive(blv, "uri");
+    if (cJSON_IsString(buri) && !strcmp(buri->valuestring, r2r_demo_preset_uri(sr.preset))) {
+        /* the same plugin: its knobs, as the balanced preset had them, as recovered, as hidden */
+        printf("\n  knobs      %-11s %10s %10s %10s\n", "", sum.flavor[0].capture, "recovered", "secret");
+        const cJSON *k;
+        cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(blv, "knobs"))
+        {
+            const char *sym = cJSON_GetObjectItemCaseSensitive(k, "symbol")->valuestring;
+            double secret = r2r_demo_preset_control(sr.preset, sym);
+            for (int m = 0; m < R2R_DEMO_MOVED; m++)
+                if (!strcmp(sym, r2r_demo_moved_knobs[m])) secret = sr.knob[m];
+            printf("             %-11s %10.2f %10.2f %10.2f%s\n", sym, knob_value(bcap, sym, "preset"),
+                   knob_value(bcap, sym, "value"), secret, secret == r2r_demo_preset_control(sr.preset, sym) ? "" : "  (moved)");
+        }
     } else if (sum.flavor[0].knobs[0])
-        printf("  knobs      %s\n", sum.flavor[0].knobs);
+        printf("\n  knobs      %s\n", sum.flavor[0].knobs);
     const int ra = rank_of(cJSON_GetObjectItemCaseSensitive(rt, "captures"), secret_name);
     const int ri = rank_of(cJSON_GetObjectItemCaseSensitive(rt, "irs"), irs[sr.ir]);
     printf("\n  secret amp %s: rank %d of %zu — %s\n", secret_name, ra, npre,
-           same_amp ? "found" : ra > 0 && ra <= 3 ? "in the top 3" : "missed");
+           same_amp                  ? "found"
+           : cJSON_IsString(buri) && !strcmp(buri->valuestring, r2r_demo_preset_uri(sr.preset))
+               ? "another preset of the same amp, its knobs moved to sound like it"
+           : ra > 0 && ra <= 3 ? "in the top 3"
+                               : "missed");
     printf("  secret IR  %s: rank %d of %zu\n", irs[sr.ir], ri, nir_used + 1);
     printf("\n  recipe     %s/recipe.md (and recipe.json, eq_*.txt)\n", mout);
     printf("  listen     %s against %s/preview_balanced.wav\n", refp, mout);

@@ -68,6 +68,21 @@ const char *const r2r_demo_moved_knobs[R2R_DEMO_MOVED] = {"Bass", "Middle", "Tre
 
 size_t r2r_demo_preset_count(void) { return NPRESETS; }
 const char *r2r_demo_preset_name(size_t i) { return i < NPRESETS ? presets[i].name : NULL; }
+const char *r2r_demo_preset_uri(size_t i) { return i < NPRESETS ? presets[i].uri : NULL; }
+
+double r2r_demo_preset_control(size_t i, const char *symbol)
+{
+    if (i >= NPRESETS) return NAN;
+    char text[2048];
+    snprintf(text, sizeof text, "{\"uri\": \"%s\", \"controls\": {%s}}", presets[i].uri, presets[i].controls);
+    r2r_lv2_preset p;
+    double v = NAN;
+    if (r2r_lv2_preset_parse(text, strlen(text), presets[i].file, &p) != R2R_OK) return NAN;
+    for (size_t c = 0; c < p.n_controls; c++)
+        if (!strcmp(p.symbols[c], symbol)) v = p.values[c];
+    r2r_lv2_preset_free(&p);
+    return v;
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
