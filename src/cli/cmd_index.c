@@ -19,8 +19,9 @@ static int usage_text(void)
 {
     printf("usage: r2r index build LIBRARY [--probes DIR] [--jobs N]\n"
            "       r2r index info LIBRARY [--json]\n\n"
-           "build  renders the DI probes through every capture in LIBRARY/nam_models at a grid\n"
-           "       of input gains and analyses every IR in LIBRARY/cab_irs; only new or changed\n"
+           "build  renders the DI probes through every capture in LIBRARY/nam_models (.nam) and\n"
+           "       every LV2 preset in LIBRARY/lv2_presets (.json) at a grid of input gains and\n"
+           "       analyses every IR in LIBRARY/cab_irs; only new or changed\n"
            "       files are analysed. --probes uses your own DI recordings (default:\n"
            "       LIBRARY/probes when present, else the built-in synthesized probes).\n"
            "info   shows what is indexed and what failed (and why).\n");

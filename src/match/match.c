@@ -71,6 +71,7 @@
 #define KNOB_BUDGET 60
 #define KNOB_SRC_S 8.0
 #define KNOB_DISCRETE_MAX 32 /* discrete controls with more choices than this stay as set */
+#define KNOB_PENALTY 2.0
 #define KNOB_DISCRETE_MARGIN_DB 0.25 /* another tube/tonestack model must beat the preset's by this */
 
 typedef struct {
@@ -84,6 +85,7 @@ typedef struct {
     int tuned;                  /* LV2: knobs recovered (knob_from: the preset's values) */
     double knob_from[KNOB_MAX], tune_from_db, tune_to_db;
     int tune_renders;
+    double knob_pen;            /* how far the knobs moved from the preset, in loss units */
     int failed;                 /* a render failed: skipped, `why` says so */
     char why[200];
 } candidate;
@@ -614,6 +616,15 @@ static void *knob_search(void *arg)
     if (s == R2R_OK && changed) s = knob_descend(j, fx, buf, nk, 0.125, KNOB_BUDGET / 2, &best);
     cd->tune_to_db = best;
     cd->tuned = s == R2R_OK;
+    /* Like the seed's gain penalty (a grid span costs 1): a knob moved across its whole
+     * range costs KNOB_PENALTY, averaged over the tunable knobs, so a preset that needs
+     * little turning wins over one that had to become another amp. */
+    double moved = 0;
+    for (size_t i = 0; i < nk; i++) {
+        const r2r_amp_knob *k = r2r_amp_knob_at(j->amp, i);
+        moved += k->integer ? (k->value != cd->knob_from[i]) : fabs(k->value - cd->knob_from[i]) / (k->max - k->min);
+    }
+    cd->knob_pen = nk ? KNOB_PENALTY * moved / (double)nk : 0.0;
     j->status = s;
     if (fx) r2r_features_destroy(fx);
     free(buf);
@@ -1043,7 +1054,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             r2r_eqfit_loss L;
             if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
                 goto out;
-            const double tot = L.total + cd->dyn + gpen;
+            const double tot = L.total + cd->dyn + gpen + cd->knob_pen;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
             if (tot < pick[f].total) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
@@ -1261,6 +1272,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddNumberToObject(L, "dynamics", round(cd->dyn * 1000) / 1000);
         cJSON_AddNumberToObject(L, "eq_penalty", round(pick[f].loss.eq_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
+        cJSON_AddNumberToObject(L, "knob_penalty", round(cd->knob_pen * 1000) / 1000);
         cJSON_AddNumberToObject(L, "flavor", round(pick[f].loss.flavor * 1000) / 1000);
         cJSON_AddNumberToObject(L, "total", round(pick[f].total * 1000) / 1000);
         cJSON_AddNumberToObject(L, "before_eq_db", round(cd->verified_db * 1000) / 1000);
