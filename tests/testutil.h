@@ -28,6 +28,10 @@ void link_shared(const char *lib, const char *rel, const char *sub, const char *
 /* Reads a whole file into memory (malloc, NUL-terminated); NULL on failure. */
 char *read_file(const char *path, size_t *len);
 
+/* True when LV2 plugin `uri` instantiates; otherwise prints why (the caller skips), or
+ * fails the test under CI=true, where the project's install script provides it. */
+int have_lv2_plugin(const char *uri);
+
 /* Max absolute difference between two float buffers. */
 double max_abs_diff(const float *a, const float *b, size_t n);
 
