@@ -4,7 +4,9 @@
 set -eu
 
 PKGS="cmake make gcc g++ pkg-config libsndfile1-dev libsoxr-dev libebur128-dev libfftw3-dev \
-libcjson-dev libcmocka-dev libsqlite3-dev nettle-dev libfaiss-dev libopenblas-dev liblapacke-dev python3-faiss liblilv-dev guitarix-lv2 guitarix-common ffmpeg"
+libcjson-dev libcmocka-dev libsqlite3-dev nettle-dev libfaiss-dev libopenblas-dev liblapacke-dev python3-faiss liblilv-dev libmicrohttpd-dev libcurl4-openssl-dev guitarix-lv2 guitarix-common ffmpeg chromium"
+# the browser test drives chromium from Node (playwright-core from the npm registry)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PKGS="$PKGS nodejs npm"; fi
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

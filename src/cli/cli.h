@@ -31,5 +31,6 @@ int cmd_index(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_isolate(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -61,6 +61,7 @@ static const struct {
     {"render", cmd_render, "play a DI through a recipe"},
     {"isolate", cmd_isolate, "isolate the guitar of a mix"},
     {"demo", cmd_demo, "run the embedded default end to end"},
+    {"serve", cmd_serve, "the REST API and the web page (A/B the matches in a browser)"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,63 @@
+// The web page in a real browser (Debian's chromium through playwright-core): create
+// a project, upload a take, run the match, wait for the three flavor cards, play a
+// preview and A/B to the reference at the same position; a screenshot is kept.
+// usage: node e2e.mjs URL TAKE.wav SCREENSHOT.png
+import { chromium } from 'playwright-core';
+
+const [url, take, shot] = process.argv.slice(2);
+const fail = (msg) => { console.error(`test_browser: ${msg}`); process.exitCode = 1; };
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(url);
+  await page.fill('#project-name', 'Browser test');
+  await page.click('#project-new');
+  await page.waitForFunction(() => document.querySelector('#project-select').options.length > 0);
+  await page.setInputFiles('#file', take);
+  await page.waitForFunction(() => !document.querySelector('#run-match').disabled, null, { timeout: 60000 });
+  await page.click('#run-match');
+  await page.waitForFunction(() => document.querySelectorAll('#cards .card').length === 3, null, { timeout: 600000 });
+  const flavors = await page.$$eval('#cards .card', (cs) => cs.map((c) => c.dataset.flavor));
+  if (flavors.join(',') !== 'balanced,brighter,thicker') fail(`cards: ${flavors}`);
+  const eqRows = await page.$$eval('#cards .card:first-child table tr', (rs) => rs.length);
+  if (eqRows !== 7) fail(`EQ table rows: ${eqRows}`);
+  // a preview plays, and the reference takes over at the same position
+  await page.click('.ab button[data-src="balanced"]');
+  await page.click('#play');
+  await page.waitForFunction(() => window.r2r.players.balanced.currentTime > 1.0, null, { timeout: 20000 });
+  await page.click('.ab button[data-src="reference"]');
+  const sync = await page.evaluate(() => {
+    const s = window.r2r;
+    return { current: s.current, ref: s.players.reference.currentTime, bal: s.players.balanced.currentTime,
+      balPaused: s.players.balanced.paused };
+  });
+  if (sync.current !== 'reference' || !sync.balPaused || Math.abs(sync.ref - sync.bal) > 0.5)
+    fail(`A/B switch: ${JSON.stringify(sync)}`);
+  await page.waitForFunction(() => window.r2r.players.reference.currentTime > 1.5, null, { timeout: 20000 });
+  const spectraDrawn = await page.evaluate(() => {
+    const c = document.getElementById('spectra'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] > 120) lit++;
+    return lit;
+  });
+  if (spectraDrawn < 200) fail(`the spectra plot looks empty (${spectraDrawn} bright pixels)`);
+  const hrefs = await page.$$eval('.downloads a', (as) => as.map((a) => a.getAttribute('href')));
+  for (const h of hrefs) {
+    const r = await page.request.get(new URL(h, url).href);
+    if (r.status() !== 200) fail(`download ${h}: ${r.status()}`);
+  }
+  await page.screenshot({ path: shot, fullPage: true });
+  if (errors.length) fail(`page errors: ${errors.join(' | ')}`);
+  if (!process.exitCode) console.log(`test_browser: ok (${flavors.length} cards, A/B in sync, screenshot ${shot})`);
+} finally {
+  await browser.close();
+}
