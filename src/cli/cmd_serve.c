@@ -61,7 +61,7 @@ int cmd_serve(int argc, char **argv)
     printf("r2r serve: http://%s:%d/ (data in %s, library %s) — Ctrl-C stops\n", o.host ? o.host : "127.0.0.1",
            r2r_server_port(s), o.data_dir, o.library ? o.library : "none: matches will say so");
     fflush(stdout);
-    while (!stop_flag) pause();
+    while (!stop_flag) sleep(1); /* a signal cuts the sleep short */
     printf("r2r serve: stopping (running tasks finish first)\n");
     r2r_server_stop(s);
     return EXIT_OK;
