@@ -103,6 +103,22 @@ static char *project_path(const r2r_server *s, const char *id, const char *rel)
     return p;
 }
 
+/* The project's uploaded audio (projects/<id>/source.<ext>), malloc'd; NULL when none. */
+static char *source_path(const r2r_server *s, const char *id)
+{
+    char *dir = project_path(s, id, NULL), *found = NULL;
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, "source.", 7)) {
+            free(found);
+            found = project_path(s, id, e->d_name);
+        }
+    if (d) closedir(d);
+    free(dir);
+    return found;
+}
+
 static void remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -258,26 +274,10 @@ static void on_progress(double f, const char *stage, void *user)
 
 static r2r_status run_isolate(r2r_server *s, const job *j, char *msg, size_t cap)
 {
-    char *src = project_path(s, j->project, NULL);
-    cJSON *proj = store_project_get(s->st, j->project);
-    r2r_status st = R2R_OK;
-    const cJSON *file = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(proj, "source"), "name");
-    char *in = NULL, *out = project_path(s, j->project, "isolated.wav");
-    if (!proj || !file) st = r2r_fail(R2R_ERR_INPUT, "the project has no audio yet (import a file first)");
+    char *in = source_path(s, j->project), *out = project_path(s, j->project, "isolated.wav");
+    r2r_status st = in && out ? R2R_OK : r2r_fail(R2R_ERR_INPUT, "the project has no audio yet (import a file first)");
     r2r_audio a = {0};
     r2r_isolated iso = {0};
-    if (st == R2R_OK) {
-        DIR *d = opendir(src);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL)
-            if (!strncmp(e->d_name, "source.", 7)) {
-                free(in);
-                size_t n = strlen(src) + strlen(e->d_name) + 2;
-                if ((in = malloc(n))) snprintf(in, n, "%s/%s", src, e->d_name);
-            }
-        if (d) closedir(d);
-        if (!in) st = r2r_fail(R2R_ERR_INPUT, "the project's audio is missing");
-    }
     store_task_update(s->st, j->task, TASK_RUNNING, 0.1, "reading", NULL);
     if (st == R2R_OK) st = r2r_audio_read(in, 0, &a);
     store_task_update(s->st, j->task, TASK_RUNNING, 0.3, "separating the guitar", NULL);
@@ -286,26 +286,15 @@ static r2r_status run_isolate(r2r_server *s, const job *j, char *msg, size_t cap
     if (st == R2R_OK) snprintf(msg, cap, "isolated (dsp), confidence %.2f", iso.confidence);
     r2r_isolated_free(&iso);
     r2r_audio_free(&a);
-    cJSON_Delete(proj);
-    free(src), free(in), free(out);
+    free(in), free(out);
     return st;
 }
 
 static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
 {
     if (!s->library) return r2r_fail(R2R_ERR_INPUT, "this server has no library to match against (r2r serve --library LIB)");
-    char *dir = project_path(s, j->project, NULL), *out = project_path(s, j->project, "match"), *in = NULL;
-    r2r_status st = dir && out ? R2R_OK : r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    DIR *d = st == R2R_OK ? opendir(dir) : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL)
-        if (!strncmp(e->d_name, "source.", 7)) {
-            free(in);
-            size_t n = strlen(dir) + strlen(e->d_name) + 2;
-            if ((in = malloc(n))) snprintf(in, n, "%s/%s", dir, e->d_name);
-        }
-    if (d) closedir(d);
-    if (st == R2R_OK && !in) st = r2r_fail(R2R_ERR_INPUT, "the project has no audio yet (import a file first)");
+    char *out = project_path(s, j->project, "match"), *in = source_path(s, j->project);
+    r2r_status st = in && out ? R2R_OK : r2r_fail(R2R_ERR_INPUT, "the project has no audio yet (import a file first)");
     progress_ctx pc = {s, j->task, -1.0};
     r2r_match_options o;
     memset(&o, 0, sizeof o);
@@ -323,7 +312,7 @@ static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
     if (st == R2R_OK) st = store_result_put(s->st, j->project, text);
     if (st == R2R_OK)
         snprintf(msg, cap, "matched in %.1f s: %.200s + %.200s", sum.seconds, sum.flavor[0].capture, sum.flavor[0].ir);
-    free(text), free(dir), free(out), free(in);
+    free(text), free(out), free(in);
     return st;
 }
 
@@ -570,13 +559,10 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
         const char *what = sub + 6;
         char rel[64] = "";
         if (!strcmp(what, "source")) {
-            char *dir = project_path(s, id, NULL);
-            DIR *d = dir ? opendir(dir) : NULL;
-            struct dirent *e;
-            while (d && (e = readdir(d)) != NULL)
-                if (!strncmp(e->d_name, "source.", 7) && strlen(e->d_name) < sizeof rel) snprintf(rel, sizeof rel, "%s", e->d_name);
-            if (d) closedir(d);
-            free(dir);
+            char *p = source_path(s, id);
+            ret = p ? send_file(c, p, NULL) : send_error(c, 404, "no audio yet");
+            free(p);
+            return ret;
         } else if (!strcmp(what, "isolated")) {
             /* after a match, the isolated reference at the previews' level (for A/B) */
             char *p = project_path(s, id, "match/reference_isolated.wav");
