@@ -118,6 +118,14 @@ static void expect(reply r, long code, const char *what)
     free(r.body);
 }
 
+/* expect() on a project route: METHOD /projects/{id}/{sub}. */
+static void check(const char *method, const char *id, const char *sub, long code, const char *what)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/projects/%s/%s", id, sub);
+    expect(http(method, path, NULL, NULL, NULL), code, what);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -248,8 +256,7 @@ static void test_flow(void **state)
     expect(http("GET", "/health", NULL, NULL, NULL), 200, "health");
     char *id = new_project("Song A");
     char path[512];
-    snprintf(path, sizeof path, "/projects/%s/match", id);
-    expect(http("POST", path, NULL, NULL, NULL), 400, "match before import");
+    check("POST", id, "match", 400, "match before import");
     snprintf(path, sizeof path, "/projects/%s/import", id);
     reply r = http("POST", path, NULL, refwav, NULL);
     assert_int_equal(r.code, 200);
@@ -307,12 +314,9 @@ static void test_flow(void **state)
     snprintf(big, sizeof big, "%zu-", flen + 10);
     expect(http("GET", path, NULL, NULL, big), 416, "range past the end");
     free(bytes);
-    snprintf(path, sizeof path, "/projects/%s/audio/source", id);
-    expect(http("GET", path, NULL, NULL, NULL), 200, "source audio");
-    snprintf(path, sizeof path, "/projects/%s/audio/isolated", id);
-    expect(http("GET", path, NULL, NULL, NULL), 200, "isolated audio");
-    snprintf(path, sizeof path, "/projects/%s/audio/match_louder", id);
-    expect(http("GET", path, NULL, NULL, NULL), 404, "unknown flavor");
+    check("GET", id, "audio/source", 200, "source audio");
+    check("GET", id, "audio/isolated", 200, "isolated audio");
+    check("GET", id, "audio/match_louder", 404, "unknown flavor");
 
     /* downloads and spectra */
     snprintf(path, sizeof path, "/projects/%s/recipe", id);
@@ -400,21 +404,15 @@ static void test_bad_requests(void **state)
     expect(http("GET", "/projects/XYZ", NULL, NULL, NULL), 404, "malformed id");
     expect(http("GET", "/projects/../../etc/passwd", NULL, NULL, NULL), 404, "traversal");
     expect(http("GET", "/projects/%2e%2e%2f%2e%2e%2fetc%2fpasswd", NULL, NULL, NULL), 404, "encoded traversal");
-    snprintf(path, sizeof path, "/projects/%s/audio/..%%2f..%%2fr2r.sqlite", id);
-    expect(http("GET", path, NULL, NULL, NULL), 404, "audio traversal");
+    check("GET", id, "audio/..%2f..%2fr2r.sqlite", 404, "audio traversal");
     expect(http("GET", "/..%2f..%2fetc%2fpasswd", NULL, NULL, NULL), 404, "web traversal");
     expect(http("GET", "/.hidden", NULL, NULL, NULL), 404, "hidden file");
-    snprintf(path, sizeof path, "/projects/%s/tasks/abc", id);
-    expect(http("GET", path, NULL, NULL, NULL), 404, "task id not a number");
-    snprintf(path, sizeof path, "/projects/%s/tasks/99999", id);
-    expect(http("GET", path, NULL, NULL, NULL), 404, "unknown task");
-    snprintf(path, sizeof path, "/projects/%s/results", id);
-    expect(http("GET", path, NULL, NULL, NULL), 404, "no results yet");
-    snprintf(path, sizeof path, "/projects/%s/recipe.md", id);
-    expect(http("GET", path, NULL, NULL, NULL), 404, "no recipe yet");
-    snprintf(path, sizeof path, "/projects/%s/isolate", id);
-    expect(http("GET", path, NULL, NULL, NULL), 405, "GET isolate");
-    expect(http("POST", path, NULL, NULL, NULL), 400, "isolate before import");
+    check("GET", id, "tasks/abc", 404, "task id not a number");
+    check("GET", id, "tasks/99999", 404, "unknown task");
+    check("GET", id, "results", 404, "no results yet");
+    check("GET", id, "recipe.md", 404, "no recipe yet");
+    check("GET", id, "isolate", 405, "GET isolate");
+    check("POST", id, "isolate", 400, "isolate before import");
     /* uploads: not audio, no file field, not multipart, over the limit */
     snprintf(path, sizeof path, "/projects/%s/import", id);
     expect(http("POST", path, NULL, notaudio, NULL), 400, "not audio");
@@ -453,8 +451,7 @@ static void test_restart(void **state)
     const long t2 = post_task(b, "isolate", 202); /* ...while this one waits */
     r2r_server_stop(s);                          /* the running one finishes, the queued one does not */
     s = start(0, 1);
-    snprintf(path, sizeof path, "/projects/%s/results", a);
-    expect(http("GET", path, NULL, NULL, NULL), 200, "results kept");
+    check("GET", a, "results", 200, "results kept");
     snprintf(path, sizeof path, "/projects/%s/tasks/%ld", b, t2);
     reply r = http("GET", path, NULL, NULL, NULL);
     cJSON *o = json_of(&r);
