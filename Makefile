@@ -15,7 +15,7 @@ ifdef R2R_SHARED_DIR
   CMAKE_FLAGS += -DR2R_SHARED_DIR=$(R2R_SHARED_DIR)
 endif
 
-.PHONY: all build deps test bench demo install clean
+.PHONY: all build deps deps-test test bench demo install clean
 
 all: build
 
@@ -26,7 +26,10 @@ build:
 deps:
 	@sh scripts/install-deps.sh
 
-test: deps build
+deps-test:
+	@sh scripts/install-deps.sh test
+
+test: deps-test build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

@@ -4,9 +4,13 @@
 set -eu
 
 PKGS="cmake make gcc g++ pkg-config libsndfile1-dev libsoxr-dev libebur128-dev libfftw3-dev \
-libcjson-dev libcmocka-dev libsqlite3-dev nettle-dev libfaiss-dev libopenblas-dev liblapacke-dev python3-faiss liblilv-dev libmicrohttpd-dev libcurl4-openssl-dev guitarix-lv2 guitarix-common ffmpeg chromium"
-# the browser test drives chromium from Node (playwright-core from the npm registry)
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PKGS="$PKGS nodejs npm"; fi
+libcjson-dev libcmocka-dev libsqlite3-dev nettle-dev libfaiss-dev libopenblas-dev liblapacke-dev python3-faiss liblilv-dev libmicrohttpd-dev libcurl4-openssl-dev guitarix-lv2 guitarix-common ffmpeg"
+# `install-deps.sh test`: also what the browser test needs (it drives Debian's chromium
+# from Node with playwright-core, fetched from the npm registry by the test itself)
+if [ "${1:-}" = "test" ]; then
+  PKGS="$PKGS chromium"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PKGS="$PKGS nodejs npm"; fi
+fi
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
