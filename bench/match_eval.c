@@ -7,7 +7,8 @@
  * of 155-dim z-scored features against NAM-only probe renders (unity gain) and against
  * the features of each raw impulse response, no joint scoring.
  *
- * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1). */
+ * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
+ * R2R_EVAL_ONLY=di runs the --di row alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,7 @@ static void print_tally(const char *name, tally *t)
 
 int main(int argc, char **argv)
 {
+    const int only_di = getenv("R2R_EVAL_ONLY") && !strcmp(getenv("R2R_EVAL_ONLY"), "di");
     int stride = argc > 1 ? atoi(argv[1]) : 1;
     if (stride < 1) stride = 1;
     char lib[256];
@@ -323,6 +325,13 @@ int main(int argc, char **argv)
                 r2r_audio_write_wav(mixp, mixbuf, n, 2, R2R_SAMPLE_RATE);
             }
             match_result mr, md, mm;
+            if (only_di) { /* R2R_EVAL_ONLY=di: the --di row alone */
+                if (eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) continue;
+                match_di_s += md.seconds;
+                add_rank(&withdi, md.crank, md.irank, md.tone);
+                fprintf(stderr, "\r%d references", withdi.n);
+                continue;
+            }
             if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0 ||
                 eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0 ||
                 eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0)
@@ -407,18 +416,20 @@ int main(int argc, char **argv)
     fprintf(stderr, "\n");
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
            "  +-9 dB, random cabinet IR of 4 (none for full rigs), random EQ +-2 dB per band\n\n",
-           ours.n, (ncaps + stride - 1) / stride, sizeof dis / sizeof dis[0], EXCERPT_S);
+           only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, sizeof dis / sizeof dis[0], EXCERPT_S);
     printf("  %-34s %7s %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "IR@1", "IR@3", "tone med", "tone mean");
-    print_tally("r2r match (joint, verified)", &ours);
-    print_tally("r2r match, its EQ left flat", &noeq);
+    if (!only_di) print_tally("r2r match (joint, verified)", &ours);
+    if (!only_di) print_tally("r2r match, its EQ left flat", &noeq);
     print_tally("r2r match --di (the performance's DI)", &withdi);
-    print_tally("r2r match on a band mix (dsp isolation)", &inmix);
-    print_tally("seed method (baseline)", &base);
-    print_tally("oracle: true rig, no EQ", &o_raw);
-    print_tally("oracle: true rig, EQ fit on probes", &o_fit);
+    if (!only_di) {
+        print_tally("r2r match on a band mix (dsp isolation)", &inmix);
+        print_tally("seed method (baseline)", &base);
+        print_tally("oracle: true rig, no EQ", &o_raw);
+        print_tally("oracle: true rig, EQ fit on probes", &o_fit);
+    }
     printf("\n  targets: capture top-1 >= 70 %%, top-3 >= 90 %%, IR top-3 >= 70 %%, median tone distance <= 1.5 dB\n");
     printf("  mean r2r match time per reference: %.2f s (with --di %.2f s, from the mix %.2f s)\n",
-           match_s / (ours.n ? ours.n : 1), match_di_s / (ours.n ? ours.n : 1), match_mix_s / (ours.n ? ours.n : 1));
+           match_s / (ours.n ? ours.n : 1), match_di_s / (withdi.n ? withdi.n : 1), match_mix_s / (ours.n ? ours.n : 1));
     r2r_probes_free(&ps);
     r2r_features_destroy(fx);
     for (int i = 0; i < nirs && i < 64; i++) free(irs[i]);
