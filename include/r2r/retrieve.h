@@ -71,9 +71,6 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
  * differences in library standard deviations; the retrieval's dynamics term). */
 double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *a, const float *b);
 
-/* IR i's band response in dB (i == irs: "no IR", all 0 dB). */
-const float *r2r_retrieval_ir_db(const r2r_retrieval_db *db, int i);
-
 /* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);
 

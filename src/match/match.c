@@ -55,7 +55,6 @@
 #define ISO_TRUST_MIN 0.25       /* bands an isolation keeps less of than this are left out */
 #define ISO_TRUST_FROM_HZ 1000.0 /* ... above this frequency */
 #define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
-#define PRESCREEN_S 2.0       /* the DI stretch every capture renders for the screen */
 #define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
 /* What the probes cannot know: the reference's guitar, pickups and playing. Real DIs
  * through one rig differ by 1.5-5 dB per mel band (mean |dB|, four DIs of
@@ -632,90 +631,6 @@ static void *knob_search(void *arg)
     return NULL;
 }
 
-/* Start of the `win`-sample stretch of x with the most energy (0.5 s hops). */
-static size_t loudest_window(const float *x, size_t n, size_t win)
-{
-    if (n <= win) return 0;
-    double acc = 0, top = -1;
-    size_t best = 0;
-    const size_t hop = R2R_SAMPLE_RATE / 2;
-    for (size_t i = 0; i < win; i++) acc += (double)x[i] * x[i];
-    for (size_t at = 0;; at += hop) {
-        if (acc > top) top = acc, best = at;
-        if (at + hop + win > n) break;
-        for (size_t i = at; i < at + hop; i++) acc -= (double)x[i] * x[i];
-        for (size_t i = at + win; i < at + win + hop; i++) acc += (double)x[i] * x[i];
-    }
-    return best;
-}
-
-/* With the user's DI, which captures deserve the full search: every capture renders
- * a short loud stretch of the DI at every grid gain, and every capture × gain × IR is
- * scored from that render (an IR multiplies band powers) by what an EQ cannot fix plus
- * the dynamics distance. Ranking on the real source instead of the probes' spectra
- * keeps the true capture among the few searched in full. DI_THREADS workers. */
-typedef struct {
-    const r2r_retrieval_db *db;
-    const char *library;
-    const float *src, *ref_ltas, *ref_feat;
-    size_t n;
-    double top_hz;
-    double *score;  /* [NC]: best over gains and IRs (INFINITY: skipped) */
-    int *best_g, *best_i;
-    size_t next, failed;
-    pthread_mutex_t lock;
-    r2r_status status;
-} prescreen;
-
-static void *prescreen_worker(void *arg)
-{
-    prescreen *p = arg;
-    const size_t NC = r2r_retrieval_captures(p->db), NI = r2r_retrieval_irs(p->db);
-    float *y = malloc(p->n * sizeof(float)), *x = malloc(p->n * sizeof(float));
-    r2r_features *fx = NULL;
-    r2r_status s = y && x ? r2r_features_create(&fx) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        if (s != R2R_OK && p->status == R2R_OK) p->status = s;
-        const size_t c = p->status == R2R_OK ? p->next++ : NC;
-        pthread_mutex_unlock(&p->lock);
-        if (c >= NC) break;
-        p->score[c] = INFINITY;
-        const r2r_capture_desc *d = r2r_retrieval_capture_desc(p->db, c);
-        char *cp = join_path(p->library, d->path);
-        r2r_amp *m = NULL;
-        if (!cp || r2r_amp_open(cp, &m) != R2R_OK) {
-            free(cp);
-            pthread_mutex_lock(&p->lock);
-            p->failed++;
-            pthread_mutex_unlock(&p->lock);
-            continue;
-        }
-        free(cp);
-        for (int g = 0; g < R2R_INDEX_N_GAINS; g++) {
-            const float lin = (float)r2r_db_to_lin(r2r_retrieval_gain_db(p->db, g));
-            for (size_t t = 0; t < p->n; t++) x[t] = p->src[t] * lin;
-            float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
-            if (r2r_amp_render(m, x, y, p->n) != R2R_OK || r2r_ltas_compute(y, p->n, b) != R2R_OK ||
-                r2r_features_extract_raw(fx, y, p->n, f) != R2R_OK)
-                continue; /* a gain the model cannot take */
-            const double dyn = r2r_retrieval_dynamics_distance(p->db, p->ref_feat, f);
-            for (size_t i = 0; i <= NI; i++) {
-                if (d->has_cab && i < NI) continue; /* a capture with its cabinet: no IR */
-                const float *h = r2r_retrieval_ir_db(p->db, (int)i);
-                double pred[R2R_LTAS_BANDS];
-                for (int q = 0; q < R2R_LTAS_BANDS; q++) pred[q] = b[q] * pow(10.0, h[q] / 10.0);
-                const double sc = unfixable_db(p->ref_ltas, pred, p->top_hz) + dyn;
-                if (sc < p->score[c]) p->score[c] = sc, p->best_g[c] = g, p->best_i[c] = (int)i;
-            }
-        }
-        r2r_amp_free(m);
-    }
-    if (fx) r2r_features_destroy(fx);
-    free(x), free(y);
-    return NULL;
-}
-
 /* What an isolation backend does to a guitar alone (band power ratio, isolated over
  * original): the probes through the leading combination, isolated as the reference
  * was. The harmonic/percussive mask takes pick attacks and the fizz of a driven amp
@@ -947,59 +862,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if (NI == 0) warn(sum, "the library has no cabinet IRs (LIB/cab_irs): only captures with a cabinet fit well");
     int any_amp = 0;
     for (size_t c = 0; c < NC; c++) any_amp |= !r2r_retrieval_capture_desc(db, c)->is_pedal;
-    /* The sources: the user's DI when given, else the probes in a row (previews). */
-    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
-    if (searched) {
-        /* With the DI: the captures its pre-screen ranks best, each with its best IR. */
-        report(&o, 0.3, "screening every capture with your DI");
-        prescreen p;
-        memset(&p, 0, sizeof p);
-        p.db = db, p.library = o.library, p.ref_ltas = ref_ltas, p.ref_feat = ref_feat;
-        p.top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX;
-        p.n = di_n < (size_t)(PRESCREEN_S * R2R_SAMPLE_RATE) ? di_n : (size_t)(PRESCREEN_S * R2R_SAMPLE_RATE);
-        p.src = di + loudest_window(di, di_n, p.n);
-        p.score = malloc((NC + 1) * sizeof *p.score);
-        p.best_g = calloc(NC + 1, sizeof *p.best_g), p.best_i = calloc(NC + 1, sizeof *p.best_i);
-        p.status = p.score && p.best_g && p.best_i ? R2R_OK : r2r_fail(R2R_ERR_NOMEM, "out of memory");
-        pthread_mutex_init(&p.lock, NULL);
-        r2r_fftw_thread_safe();
-        pthread_t th[DI_THREADS];
-        int started = 0;
-        for (int t = 1; t < DI_THREADS && p.status == R2R_OK; t++)
-            if (pthread_create(&th[started], NULL, prescreen_worker, &p) == 0) started++;
-        if (p.status == R2R_OK) prescreen_worker(&p);
-        for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-        pthread_mutex_destroy(&p.lock);
-        if (p.failed) warn(sum, "%zu captures could not be opened for the DI screen (changed since indexing?)", p.failed);
-        s = p.status;
-        while (s == R2R_OK && nc < o.top_m) {
-            int c = -1;
-            for (size_t q = 0; q < NC; q++)
-                if (isfinite(p.score[q]) && (c < 0 || p.score[q] < p.score[c]) &&
-                    !(any_amp && r2r_retrieval_capture_desc(db, q)->is_pedal))
-                    c = (int)q;
-            if (c < 0) break;
-            candidate *cd = &cand[nc++];
-            memset(cd, 0, sizeof *cd);
-            cd->c = c, cd->g = p.best_g[c], cd->i = p.best_i[c], cd->dist = p.score[c];
-            cd->gain_db = r2r_retrieval_gain_db(db, cd->g);
-            for (size_t q = 0; q < nall; q++) /* the spectral estimate, for the recipe's lists */
-                if (all[q].capture == c && all[q].ir == cd->i) {
-                    cd->dist = all[q].distance_db, cd->dyn = all[q].dynamics;
-                    break;
-                }
-            p.score[c] = INFINITY;
-        }
-        free(p.score), free(p.best_g), free(p.best_i);
-        if (s != R2R_OK) goto out;
-    }
-    /* Without: distinct (capture, IR) pairs in ranked order; pedal-only captures only
-     * when the library has nothing else. */
-    for (size_t r = 0; !searched && r < nall && nc < o.top_m; r++) {
+    /* Candidates: distinct (capture, IR) pairs in ranked order; pedal-only captures
+     * only when the library has nothing else. */
+    for (size_t r = 0; r < nall && nc < o.top_m; r++) {
         const r2r_combo *x = &all[r];
         if (any_amp && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
-        int dup = 0;
-        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && cand[k].i == x->ir;
+        int dup = 0; /* with the DI: one candidate per capture (its best IR), for recall */
+        for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && (searched || cand[k].i == x->ir);
         if (dup) continue;
         candidate *cd = &cand[nc++];
         memset(cd, 0, sizeof *cd);
@@ -1031,11 +900,24 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.45, "verifying the best candidates");
     /* The sources the candidates are verified with: the user's DI when given (its
      * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
+    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
     const float *vsrc[64];
     size_t vlen[64], nv = 0;
     if (searched) {
         const size_t win = (size_t)(VERIFY_DI_MAX_S * R2R_SAMPLE_RATE);
-        vsrc[0] = di + loudest_window(di, di_n, win), vlen[0] = di_n > win ? win : di_n, nv = 1;
+        size_t best = 0;
+        if (di_n > win) { /* the window with the most energy, in 0.5 s hops */
+            double acc = 0, top = -1;
+            const size_t hop = R2R_SAMPLE_RATE / 2;
+            for (size_t i = 0; i < win; i++) acc += (double)di[i] * di[i];
+            for (size_t at = 0;; at += hop) {
+                if (acc > top) top = acc, best = at;
+                if (at + hop + win > di_n) break;
+                for (size_t i = at; i < at + hop; i++) acc -= (double)di[i] * di[i];
+                for (size_t i = at + win; i < at + win + hop; i++) acc += (double)di[i] * di[i];
+            }
+        }
+        vsrc[0] = di + best, vlen[0] = di_n > win ? win : di_n, nv = 1;
     } else
         for (size_t p = 0; p < ps.count && p < 64; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     size_t maxp = 0;

@@ -272,8 +272,6 @@ const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, s
     return d;
 }
 
-const float *r2r_retrieval_ir_db(const r2r_retrieval_db *db, int i) { return db->idb + (size_t)i * R2R_LTAS_BANDS; }
-
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS])
 {
     const float *cs = db->cdb + ((size_t)c * db->G + (size_t)g) * R2R_LTAS_BANDS, *ir = db->idb + (size_t)i * R2R_LTAS_BANDS;
