@@ -86,9 +86,11 @@ r2r_status r2r_features_create(r2r_features **out)
         r2r_features_destroy(st);
         return r2r_fail(R2R_ERR_NOMEM, "features: out of memory");
     }
-    /* FFTW_MEASURE once per extractor: a few ms, repaid within a second of audio. */
-    st->plan_a = fftwf_plan_dft_r2c_1d(FEAT_NFFT, st->in_a, st->out_a, FFTW_MEASURE | FFTW_DESTROY_INPUT);
-    st->plan_b = fftwf_plan_dft_r2c_1d(FEAT_NFFT_B, st->in_b, st->out_b, FFTW_MEASURE | FFTW_DESTROY_INPUT);
+    /* FFTW_ESTIMATE: the same plan on every run and thread, so results never depend on
+     * timing (MEASURE picks by timing, and its last-bit differences made knob searches
+     * diverge between runs). */
+    st->plan_a = fftwf_plan_dft_r2c_1d(FEAT_NFFT, st->in_a, st->out_a, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
+    st->plan_b = fftwf_plan_dft_r2c_1d(FEAT_NFFT_B, st->in_b, st->out_b, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
     if (!st->plan_a || !st->plan_b) {
         r2r_features_destroy(st);
         return r2r_fail(R2R_ERR_INTERNAL, "features: FFTW planning failed");
