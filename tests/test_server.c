@@ -28,7 +28,7 @@
 #include "r2r/index.h"
 #include "r2r/server.h"
 
-static char lib[4096], data[4096], refwav[4200], notaudio[4200];
+static char lib[4096], data[4096], refwav[4200], diwav[4200], notaudio[4200];
 static int port;
 
 typedef struct {
@@ -135,6 +135,7 @@ static int setup(void **state)
     snprintf(lib, sizeof lib, "%s/lib", tmp);
     snprintf(data, sizeof data, "%s/data", tmp);
     snprintf(refwav, sizeof refwav, "%s/take.wav", tmp);
+    snprintf(diwav, sizeof diwav, "%s/di.wav", tmp);
     snprintf(notaudio, sizeof notaudio, "%s/notes.wav", tmp);
     char p[8300];
     mkdir(lib, 0755);
@@ -154,6 +155,7 @@ static int setup(void **state)
     const size_t n = 6 * R2R_SAMPLE_RATE;
     assert_true(a.frames > n);
     r2r_gain_apply(a.data, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(a.data, n)));
+    assert_int_equal(r2r_audio_write_wav(diwav, a.data, n, 1, R2R_SAMPLE_RATE), R2R_OK); /* the take's own DI */
     r2r_amp *amp;
     float *ir, *y = malloc(n * sizeof(float));
     size_t irn;
@@ -265,6 +267,17 @@ static void test_flow(void **state)
     cJSON_Delete(o);
     free(r.body);
 
+    /* the player's DI: matches then search with it */
+    snprintf(path, sizeof path, "/projects/%s/di", id);
+    r = http("POST", path, NULL, diwav, NULL);
+    assert_int_equal(r.code, 200);
+    o = json_of(&r);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "di")));
+    cJSON_Delete(o);
+    free(r.body);
+    check("GET", id, "audio/di", 200, "the DI");
+    expect(http("POST", path, NULL, notaudio, NULL), 400, "a DI that is not audio");
+
     const long t = post_task(id, "match", 202);
     post_task(id, "match", 409); /* one match at a time per project */
     cJSON *done = wait_task(id, t);
@@ -280,6 +293,11 @@ static void test_flow(void **state)
     const cJSON *cands = cJSON_GetObjectItem(o, "candidates");
     assert_int_equal(cJSON_GetArraySize(cands), 3);
     assert_non_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cands, 0), "eq"));
+    /* with the DI, the leading capture was verified with it, and it is the true one */
+    const cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "retrieval"), "captures"), 0);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(top, "verified")));
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cands, 0), "capture"), "name")->valuestring,
+                        "jcm.nam");
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "retrieval"), "captures")) >= 2);
     cJSON_Delete(o);
     free(r.body);

@@ -61,6 +61,7 @@ function renderProject() {
   $('source-info').textContent = has
     ? `${p.source.name}: ${p.source.duration_s.toFixed(1)} s, ${p.source.sample_rate} Hz, ${p.source.channels} ch`
     : p ? 'No audio yet.' : 'Create a project to start.';
+  $('di-info').textContent = p && p.di ? '— DI uploaded, matches use it' : '';
   $('run-isolate').disabled = !has;
   $('run-match').disabled = !has;
   $('project-delete').disabled = !p;
@@ -68,13 +69,13 @@ function renderProject() {
 
 // ---------- upload ----------
 
-function upload(file) {
+function upload(file, what = 'import') {
   if (!state.project) return showError('Create a project first.');
   showError('');
   const form = new FormData();
   form.append('file', file, file.name);
   const xhr = new XMLHttpRequest();
-  xhr.open('POST', `/projects/${state.project.id}/import`);
+  xhr.open('POST', `/projects/${state.project.id}/${what}`);
   $('task').hidden = false;
   xhr.upload.onprogress = (e) => {
     if (e.lengthComputable) setProgress(e.loaded / e.total, `uploading ${file.name}`);
@@ -395,6 +396,7 @@ function wire() {
     if (e.dataTransfer.files.length) upload(e.dataTransfer.files[0]);
   });
   $('file').addEventListener('change', (e) => { if (e.target.files.length) upload(e.target.files[0]); });
+  $('di-file').addEventListener('change', (e) => { if (e.target.files.length) upload(e.target.files[0], 'di'); });
   $('run-isolate').addEventListener('click', () => startTask('isolate'));
   $('run-match').addEventListener('click', () => startTask('match'));
   document.querySelectorAll('.ab button').forEach((b) => b.addEventListener('click', () => selectSource(b.dataset.src)));

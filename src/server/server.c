@@ -7,10 +7,11 @@
  *   GET    /projects/{id}                 → project, its source, latest tasks, has_results
  *   DELETE /projects/{id}                 → 204 (409 while a task runs)
  *   POST   /projects/{id}/import          multipart/form-data, field "file" (audio only)
+ *   POST   /projects/{id}/di              the player's DI (same form): matches then use it
  *   POST   /projects/{id}/isolate|match   → 202 {"task_id"} (409 while one of the kind runs)
  *   GET    /projects/{id}/tasks/{task_id} → {"status": pending|running|completed|failed, "progress", "message"}
  *   GET    /projects/{id}/results         → {"reference", "candidates", "retrieval", "warnings"}
- *   GET    /projects/{id}/audio/{source|isolated|match_<flavor>}   (HTTP Range)
+ *   GET    /projects/{id}/audio/{source|di|isolated|match_<flavor>}   (HTTP Range)
  *   GET    /projects/{id}/spectra         → long-term spectra of the reference and each preview
  *   GET    /projects/{id}/recipe | /recipe.md | /eq/<flavor>.txt
  *   GET    /  and  /<file> of the web folder
@@ -103,14 +104,15 @@ static char *project_path(const r2r_server *s, const char *id, const char *rel)
     return p;
 }
 
-/* The project's uploaded audio (projects/<id>/source.<ext>), malloc'd; NULL when none. */
-static char *source_path(const r2r_server *s, const char *id)
+/* A project's upload (projects/<id>/<stem><ext>: stem "source." or "di."), malloc'd;
+ * NULL when none. */
+static char *upload_path(const r2r_server *s, const char *id, const char *stem)
 {
     char *dir = project_path(s, id, NULL), *found = NULL;
     DIR *d = dir ? opendir(dir) : NULL;
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL)
-        if (!strncmp(e->d_name, "source.", 7)) {
+        if (!strncmp(e->d_name, stem, strlen(stem))) {
             free(found);
             found = project_path(s, id, e->d_name);
         }
@@ -118,6 +120,8 @@ static char *source_path(const r2r_server *s, const char *id)
     free(dir);
     return found;
 }
+
+static char *source_path(const r2r_server *s, const char *id) { return upload_path(s, id, "source."); }
 
 static void remove_tree(const char *dir)
 {
@@ -298,7 +302,8 @@ static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
     progress_ctx pc = {s, j->task, -1.0};
     r2r_match_options o;
     memset(&o, 0, sizeof o);
-    o.library = s->library, o.out_dir = out, o.isolation = -1, o.optimizer = R2R_OPT_COORD;
+    char *di = upload_path(s, j->project, "di."); /* the player's DI, when uploaded */
+    o.library = s->library, o.out_dir = out, o.di_path = di, o.isolation = -1, o.optimizer = R2R_OPT_COORD;
     o.progress = on_progress, o.user = &pc;
     r2r_match_summary sum;
     if (st == R2R_OK) st = r2r_match(in, &o, &sum);
@@ -312,7 +317,7 @@ static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
     if (st == R2R_OK) st = store_result_put(s->st, j->project, text);
     if (st == R2R_OK)
         snprintf(msg, cap, "matched in %.1f s: %.200s + %.200s", sum.seconds, sum.flavor[0].capture, sum.flavor[0].ir);
-    free(text), free(out), free(in);
+    free(text), free(out), free(in), free(di);
     return st;
 }
 
@@ -407,7 +412,9 @@ static const char *extension_of(const char *name)
     return ".audio";
 }
 
-static enum MHD_Result finish_import(r2r_server *s, struct MHD_Connection *c, request *r, const char *id)
+/* The reference (is_di 0: replaces the source and what was made from it) or the
+ * player's DI (is_di 1: used by the next matches). */
+static enum MHD_Result finish_import(r2r_server *s, struct MHD_Connection *c, request *r, const char *id, int is_di)
 {
     if (r->too_large)
         return send_error(c, 413, "the upload is larger than the limit (%zu MB)", s->max_upload >> 20);
@@ -425,11 +432,21 @@ static enum MHD_Result finish_import(r2r_server *s, struct MHD_Connection *c, re
     r2r_audio_free(&a);
     char *dir = project_path(s, id, NULL);
     char rel[32];
-    snprintf(rel, sizeof rel, "source%s", extension_of(r->file_name));
+    snprintf(rel, sizeof rel, "%s%s", is_di ? "di" : "source", extension_of(r->file_name));
     char *dst = project_path(s, id, rel);
     enum MHD_Result ret;
     if (!dir || !dst) ret = send_error(c, 500, "out of memory");
-    else {
+    else if (is_di) {
+        char *old = upload_path(s, id, "di.");
+        if (old) unlink(old);
+        free(old);
+        if (rename(r->tmp_path, dst) != 0) ret = send_error(c, 500, "cannot store the upload: %s", strerror(errno));
+        else {
+            cJSON *o = store_project_get(s->st, id);
+            if (o) cJSON_AddBoolToObject(o, "di", 1);
+            ret = send_json(c, 200, o);
+        }
+    } else {
         /* a new source: what was made from the old one goes */
         DIR *d = opendir(dir);
         struct dirent *e;
@@ -499,7 +516,12 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
     const int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD"), is_post = !strcmp(method, "POST");
     enum MHD_Result ret;
     if (!*sub) {
-        if (is_get) return send_json(c, 200, proj);
+        if (is_get) {
+            char *dp = upload_path(s, id, "di.");
+            cJSON_AddBoolToObject(proj, "di", dp != NULL);
+            free(dp);
+            return send_json(c, 200, proj);
+        }
         cJSON_Delete(proj);
         if (strcmp(method, "DELETE")) return send_error(c, 405, "GET or DELETE");
         if (store_project_busy(s->st, id)) return send_error(c, 409, "a task is running on this project");
@@ -512,9 +534,9 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
     }
     const int has_source = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(proj, "source"));
     cJSON_Delete(proj);
-    if (!strcmp(sub, "import")) {
+    if (!strcmp(sub, "import") || !strcmp(sub, "di")) {
         if (!is_post) return send_error(c, 405, "POST a multipart form with a \"file\" field");
-        return finish_import(s, c, r, id);
+        return finish_import(s, c, r, id, !strcmp(sub, "di"));
     }
     if (!strcmp(sub, "isolate") || !strcmp(sub, "match")) {
         if (!is_post) return send_error(c, 405, "POST");
@@ -558,8 +580,8 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
     if (!strncmp(sub, "audio/", 6)) {
         const char *what = sub + 6;
         char rel[64] = "";
-        if (!strcmp(what, "source")) {
-            char *p = source_path(s, id);
+        if (!strcmp(what, "source") || !strcmp(what, "di")) {
+            char *p = upload_path(s, id, !strcmp(what, "di") ? "di." : "source.");
             ret = p ? send_file(c, p, NULL) : send_error(c, 404, "no audio yet");
             free(p);
             return ret;
@@ -575,7 +597,7 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
                 return send_error(c, 404, "flavors are balanced, brighter and thicker");
             snprintf(rel, sizeof rel, "match/preview_%s.wav", fl);
         } else
-            return send_error(c, 404, "audio is source, isolated or match_<flavor>");
+            return send_error(c, 404, "audio is source, di, isolated or match_<flavor>");
         if (!rel[0]) return send_error(c, 404, "no audio yet");
         char *p = project_path(s, id, rel);
         ret = p ? send_file(c, p, NULL) : send_error(c, 500, "out of memory");
@@ -698,7 +720,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
             const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
             const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
             const unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
-            const int is_import = strlen(url) > 7 && !strcmp(url + strlen(url) - 7, "/import");
+            const size_t ul = strlen(url);
+            const int is_import = (ul > 7 && !strcmp(url + ul - 7, "/import")) || (ul > 3 && !strcmp(url + ul - 3, "/di"));
             if (is_import) {
                 if (len > s->max_upload)
                     return send_error(c, 413, "the upload is larger than the limit (%zu MB)", s->max_upload >> 20);

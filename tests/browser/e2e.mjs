@@ -1,10 +1,10 @@
 // The web page in a real browser (Debian's chromium through playwright-core): create
-// a project, upload a take, run the match, wait for the three flavor cards, play a
+// a project, upload a take and its DI, run the match, wait for the three flavor cards, play a
 // preview and A/B to the reference at the same position; a screenshot is kept.
 // usage: node e2e.mjs URL TAKE.wav SCREENSHOT.png
 import { chromium } from 'playwright-core';
 
-const [url, take, shot] = process.argv.slice(2);
+const [url, take, shot, di] = process.argv.slice(2);
 const fail = (msg) => { console.error(`test_browser: ${msg}`); process.exitCode = 1; };
 
 const browser = await chromium.launch({
@@ -24,6 +24,11 @@ try {
   await page.waitForFunction(() => document.querySelector('#project-select').options.length > 0);
   await page.setInputFiles('#file', take);
   await page.waitForFunction(() => !document.querySelector('#run-match').disabled, null, { timeout: 60000 });
+  if (di) { // the player's DI, then the match searches with it
+    await page.setInputFiles('#di-file', di);
+    await page.waitForFunction(() => document.getElementById('di-info').textContent.includes('DI uploaded'), null,
+      { timeout: 60000 });
+  }
   await page.click('#run-match');
   await page.waitForFunction(() => document.querySelectorAll('#cards .card').length === 3, null, { timeout: 600000 });
   const flavors = await page.$$eval('#cards .card', (cs) => cs.map((c) => c.dataset.flavor));

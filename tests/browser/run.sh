@@ -34,4 +34,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$URL" ] || { cat "$W/serve.log" >&2; exit 1; }
-node "$W/e2e.mjs" "$URL" "$W/take.wav" "$BUILD/browser-e2e.png"
+node "$W/e2e.mjs" "$URL" "$W/take.wav" "$BUILD/browser-e2e.png" "$SHARED/data/di/jazz_hop-guitar.wav"
