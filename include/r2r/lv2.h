@@ -30,6 +30,9 @@ const char *r2r_lv2_name(const r2r_lv2 *p);
 size_t r2r_lv2_control_count(const r2r_lv2 *p);
 const r2r_lv2_control *r2r_lv2_control_at(const r2r_lv2 *p, size_t i);
 
+/* The control with this symbol, or NULL. */
+const r2r_lv2_control *r2r_lv2_control_find(const r2r_lv2 *p, const char *symbol);
+
 /* Sets a control by symbol (clamped to its range); unknown symbol → R2R_ERR_INPUT. */
 r2r_status r2r_lv2_set(r2r_lv2 *p, const char *symbol, float value);
 

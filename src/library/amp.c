@@ -158,9 +158,7 @@ static r2r_status open_lv2(const char *path, r2r_amp *a)
     a->knobs = calloc(p->n_tunable + 1, sizeof *a->knobs);
     if (!a->knobs) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     for (size_t t = 0; t < p->n_tunable; t++) {
-        const r2r_lv2_control *c = NULL;
-        for (size_t i = 0; i < r2r_lv2_control_count(a->lv2) && !c; i++)
-            if (!strcmp(r2r_lv2_control_at(a->lv2, i)->symbol, p->tunable[t])) c = r2r_lv2_control_at(a->lv2, i);
+        const r2r_lv2_control *c = r2r_lv2_control_find(a->lv2, p->tunable[t]);
         if (!c) return r2r_fail(R2R_ERR_INPUT, "%s: \"tunable\" names '%s', which %s does not have", path, p->tunable[t],
                                 r2r_lv2_name(a->lv2));
         r2r_amp_knob *k = &a->knobs[a->n_knobs++];

@@ -22,6 +22,7 @@
 
 /* lilv's world is not thread-safe: one per process, every use under this lock. */
 static pthread_mutex_t world_lock = PTHREAD_MUTEX_INITIALIZER;
+static LilvWorld *world;
 
 /* Some plugins keep state in statics shared by all their instances (guitarix's
  * jcm800pre turns to NaN when two instances run at once), so the instances of one
@@ -47,7 +48,6 @@ static pthread_mutex_t *plugin_lock(const char *uri)
     pthread_mutex_init(&plugin_locks[n_plugin_locks].lock, NULL);
     return &plugin_locks[n_plugin_locks++].lock;
 }
-static LilvWorld *world;
 
 typedef struct {
     char *uris[MAX_URIDS];
@@ -147,6 +147,19 @@ struct r2r_lv2 {
     LV2_URID atom_sequence, atom_chunk;
 };
 
+/* Around every call that touches a plugin: its lock, then stdio on /dev/null. */
+static void plugin_enter(r2r_lv2 *p)
+{
+    pthread_mutex_lock(p->plock);
+    quiet_begin();
+}
+
+static void plugin_leave(r2r_lv2 *p)
+{
+    quiet_end();
+    pthread_mutex_unlock(p->plock);
+}
+
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle h, uint32_t size, const void *data)
 {
     r2r_lv2 *p = h;
@@ -203,12 +216,10 @@ void r2r_lv2_close(r2r_lv2 *p)
     if (!p) return;
     if (p->inst) {
         pthread_mutex_lock(&world_lock);
-        pthread_mutex_lock(p->plock);
-        quiet_begin();
+        plugin_enter(p);
         if (p->active) lilv_instance_deactivate(p->inst);
         lilv_instance_free(p->inst);
-        quiet_end();
-        pthread_mutex_unlock(p->plock);
+        plugin_leave(p);
         pthread_mutex_unlock(&world_lock);
     }
     for (size_t i = 0; i < p->nctl; i++) {
@@ -368,11 +379,9 @@ r2r_status r2r_lv2_open(const char *uri, int sample_rate, r2r_lv2 **out)
     if (s == R2R_OK && (!p->has_in || !p->has_out))
         s = r2r_fail(R2R_ERR_UNSUPPORTED, "lv2 plugin %s has no mono audio path", uri);
     if (s == R2R_OK) {
-        pthread_mutex_lock(p->plock);
-        quiet_begin();
+        plugin_enter(p);
         p->inst = lilv_plugin_instantiate(plug, sample_rate, p->features);
-        quiet_end();
-        pthread_mutex_unlock(p->plock);
+        plugin_leave(p);
         if (!p->inst) s = r2r_fail(R2R_ERR_INTERNAL, "lv2 plugin %s failed to instantiate", uri);
     }
     if (s == R2R_OK) {
@@ -391,11 +400,9 @@ r2r_status r2r_lv2_open(const char *uri, int sample_rate, r2r_lv2 **out)
             }
         }
         reset_atoms(p);
-        pthread_mutex_lock(p->plock);
-        quiet_begin();
+        plugin_enter(p);
         lilv_instance_activate(p->inst);
-        quiet_end();
-        pthread_mutex_unlock(p->plock);
+        plugin_leave(p);
         p->active = 1;
     }
     pthread_mutex_unlock(&world_lock);
@@ -414,37 +421,38 @@ const r2r_lv2_control *r2r_lv2_control_at(const r2r_lv2 *p, size_t i)
     return i < p->nctl ? &p->ctl[i] : NULL;
 }
 
+const r2r_lv2_control *r2r_lv2_control_find(const r2r_lv2 *p, const char *symbol)
+{
+    for (size_t i = 0; i < p->nctl; i++)
+        if (!strcmp(p->ctl[i].symbol, symbol)) return &p->ctl[i];
+    return NULL;
+}
+
 r2r_status r2r_lv2_set(r2r_lv2 *p, const char *symbol, float value)
 {
-    for (size_t i = 0; i < p->nctl; i++) {
-        if (strcmp(p->ctl[i].symbol, symbol)) continue;
-        if (!isfinite(value)) return r2r_fail(R2R_ERR_INPUT, "lv2 %s: %s must be finite", p->name, symbol);
-        float v = value < p->ctl[i].min ? p->ctl[i].min : value > p->ctl[i].max ? p->ctl[i].max : value;
-        if (p->ctl[i].integer) v = roundf(v);
-        p->values[p->ctl_port[i]] = v;
-        return R2R_OK;
-    }
-    return r2r_fail(R2R_ERR_INPUT, "lv2 %s has no control '%s'", p->name, symbol);
+    const r2r_lv2_control *c = r2r_lv2_control_find(p, symbol);
+    if (!c) return r2r_fail(R2R_ERR_INPUT, "lv2 %s has no control '%s'", p->name, symbol);
+    if (!isfinite(value)) return r2r_fail(R2R_ERR_INPUT, "lv2 %s: %s must be finite", p->name, symbol);
+    float v = value < c->min ? c->min : value > c->max ? c->max : value;
+    if (c->integer) v = roundf(v);
+    p->values[p->ctl_port[c - p->ctl]] = v;
+    return R2R_OK;
 }
 
 r2r_status r2r_lv2_get(const r2r_lv2 *p, const char *symbol, float *value)
 {
-    for (size_t i = 0; i < p->nctl; i++)
-        if (!strcmp(p->ctl[i].symbol, symbol)) {
-            *value = p->values[p->ctl_port[i]];
-            return R2R_OK;
-        }
-    return r2r_fail(R2R_ERR_INPUT, "lv2 %s has no control '%s'", p->name, symbol);
+    const r2r_lv2_control *c = r2r_lv2_control_find(p, symbol);
+    if (!c) return r2r_fail(R2R_ERR_INPUT, "lv2 %s has no control '%s'", p->name, symbol);
+    *value = p->values[p->ctl_port[c - p->ctl]];
+    return R2R_OK;
 }
 
 r2r_status r2r_lv2_reset(r2r_lv2 *p)
 {
-    pthread_mutex_lock(p->plock);
-    quiet_begin();
+    plugin_enter(p);
     if (p->active) lilv_instance_deactivate(p->inst);
     lilv_instance_activate(p->inst);
-    quiet_end();
-    pthread_mutex_unlock(p->plock);
+    plugin_leave(p);
     p->active = 1;
     return R2R_OK;
 }
