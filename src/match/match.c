@@ -500,7 +500,7 @@ static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double 
  * 1/3-octave smoothed difference with its level removed. */
 static double shape_db(const float *ref, const float *pred, double top_hz)
 {
-    double hz[R2R_LTAS_BANDS], t[R2R_LTAS_BANDS], sm[R2R_LTAS_BANDS], mean = 0, sq = 0;
+    double hz[R2R_LTAS_BANDS], t[R2R_LTAS_BANDS], sq = 0;
     size_t n = 0;
     for (int b = 0; b < R2R_LTAS_BANDS; b++) {
         const double f = r2r_ltas_band_hz(b);
@@ -508,9 +508,8 @@ static double shape_db(const float *ref, const float *pred, double top_hz)
         hz[n] = f, t[n++] = band_db(ref[b]) - band_db(pred[b]);
     }
     if (n == 0) return 0.0;
-    smooth_log_freq(hz, t, n, SMOOTH_OCT, sm);
-    for (size_t i = 0; i < n; i++) mean += sm[i] / (double)n;
-    for (size_t i = 0; i < n; i++) sq += (sm[i] - mean) * (sm[i] - mean);
+    shape_target(hz, t, n, 0.0); /* the EQ target's smoothing and level removal, nothing shrunk */
+    for (size_t i = 0; i < n; i++) sq += t[i] * t[i];
     return sqrt(sq / (double)n);
 }
 
@@ -945,13 +944,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             continue;
         }
     }
+    const double top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX; /* the bands matched */
     if (searched) {
         report(&o, 0.47, "searching input gains with your DI");
         if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0], vlen[0], ref_ltas, ref_feat,
-                                max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX)) != R2R_OK)
+                                top_hz)) != R2R_OK)
             goto out;
     }
-    const double top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX;
     for (int k = 0; k < nc; k++) {
         candidate *cd = &cand[k];
         if (!nams[k]) continue;
