@@ -28,16 +28,6 @@
 #define SMALL_PRESETS 4
 #define SMALL_IRS 3
 
-static void on_index(size_t done, size_t total, const char *item, void *user)
-{
-    cli_progress_update(user, done, total, item);
-}
-
-static void on_match(double f, const char *stage, void *user)
-{
-    cli_progress_update(user, (size_t)(f * 1000 + 0.5), 1000, stage);
-}
-
 /* Rank (1-based) of `want` among a recipe list's entries by name; 0 when absent. */
 static int rank_of(const cJSON *list, const char *want)
 {
@@ -142,7 +132,7 @@ int cmd_demo(int argc, char **argv)
     /* Index, then the full matcher with the riff as the user's DI. */
     cli_progress pr;
     cli_progress_init(&pr, "indexing");
-    r2r_index_options io = {NULL, 0, on_index, &pr};
+    r2r_index_options io = {NULL, 0, cli_progress_index, &pr};
     r2r_index_report rep;
     if ((s = r2r_index_build(lib, &io, &rep)) != R2R_OK) goto fail;
     printf("  indexed    %zu presets, %zu IRs in %.1f s%s\n", rep.captures_indexed, rep.irs_indexed, rep.seconds,
@@ -154,7 +144,7 @@ int cmd_demo(int argc, char **argv)
     mo.optimizer = R2R_OPT_COORD, mo.seed = (unsigned)seed;
     r2r_match_summary sum;
     cli_progress_init(&pr, "matching");
-    mo.progress = on_match, mo.user = &pr;
+    mo.progress = cli_progress_fraction, mo.user = &pr;
     if ((s = r2r_match(refp, &mo, &sum)) != R2R_OK) goto fail;
     printf("  matched    in %.1f s (isolation %s)\n\n", sum.seconds, sum.backend);
 

@@ -10,11 +10,6 @@
 #include "cli/progress.h"
 #include "r2r/index.h"
 
-static void on_progress(size_t done, size_t total, const char *item, void *user)
-{
-    cli_progress_update(user, done, total, item);
-}
-
 static int usage_text(void)
 {
     printf("usage: r2r index build LIBRARY [--probes DIR] [--jobs N]\n"
@@ -46,7 +41,7 @@ static int build(int argc, char **argv)
     if (!lib) return cli_usage_error("index build", "missing LIBRARY");
     cli_progress bar;
     cli_progress_init(&bar, "indexing");
-    opt.progress = on_progress;
+    opt.progress = cli_progress_index;
     opt.user = &bar;
     r2r_index_report rep;
     r2r_status s = r2r_index_build(lib, &opt, &rep);

@@ -36,11 +36,6 @@ static int match_usage(void)
     return EXIT_OK;
 }
 
-static void on_progress(double f, const char *stage, void *user)
-{
-    cli_progress_update(user, (size_t)(f * 1000 + 0.5), 1000, stage);
-}
-
 static int parse_backend(const char *v, int *out)
 {
     int b = r2r_iso_backend_parse(v);
@@ -95,7 +90,7 @@ int cmd_match(int argc, char **argv)
     if (!o.library) return cli_usage_error("match", "missing --library LIB (or RTR_LIBRARY)");
     cli_progress bar;
     cli_progress_init(&bar, "matching");
-    o.progress = on_progress;
+    o.progress = cli_progress_fraction;
     o.user = &bar;
     r2r_match_summary sum;
     r2r_status s = r2r_match(ref, &o, &sum);

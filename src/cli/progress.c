@@ -61,3 +61,13 @@ void cli_progress_update(cli_progress *p, size_t done, size_t total, const char 
         }
     }
 }
+
+void cli_progress_index(size_t done, size_t total, const char *item, void *user)
+{
+    cli_progress_update(user, done, total, item);
+}
+
+void cli_progress_fraction(double fraction, const char *stage, void *user)
+{
+    cli_progress_update(user, (size_t)(fraction * 1000 + 0.5), 1000, stage);
+}
