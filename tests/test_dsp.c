@@ -248,12 +248,52 @@ static void test_gain(void **state)
     free(x);
 }
 
+/* Alignment: a DI stretch found inside a distorted, cabinet-filtered recording of the
+ * whole take (to DECIM-level precision), and refused (low sharpness) in another take. */
+static void test_align(void **state)
+{
+    (void)state;
+    r2r_audio di, other, ir;
+    assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &di), R2R_OK);
+    assert_int_equal(r2r_audio_read(shared_path("data/di/lunar-guitar.wav"), R2R_READ_MONO, &other), R2R_OK);
+    assert_int_equal(r2r_audio_read(shared_path("data/irs/mesa.wav"), R2R_READ_MONO, &ir), R2R_OK);
+    const size_t n = 10 * 48000, lead = 30001; /* the recording starts 30001 samples before the DI stretch */
+    float *t = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) t[i] = tanhf(20.0f * di.data[i]);
+    assert_int_equal(r2r_convolve(t, n, ir.data, ir.frames < 4800 ? ir.frames : 4800, y), R2R_OK);
+    long lag = 0;
+    double sharp = 0;
+    const float *x = di.data + lead;
+    assert_int_equal(r2r_align(y, n, x, 4 * 48000, &lag, &sharp), R2R_OK);
+    print_message("same take: lag %ld (true %zu), sharpness %.1f\n", lag, lead, sharp);
+    assert_true(labs(lag - (long)lead) <= 16);
+    assert_true(sharp > 20.0);
+    /* the stretch begins before the recording: a negative lag */
+    assert_int_equal(r2r_align(y + 2 * lead, n - 2 * lead, x, 4 * 48000, &lag, &sharp), R2R_OK);
+    print_message("recording cut after the stretch's start: lag %ld (true %ld), sharpness %.1f\n", lag, -(long)lead,
+                  sharp);
+    assert_true(labs(lag + (long)lead) <= 16);
+    assert_int_equal(r2r_align(y, n, other.data + 48000, 4 * 48000, &lag, &sharp), R2R_OK);
+    print_message("another take: sharpness %.1f\n", sharp);
+    assert_true(sharp < 8.0);
+    assert_int_not_equal(r2r_align(y, n, x, 100, &lag, &sharp), R2R_OK); /* too short */
+    float *silence = calloc(n, sizeof(float));
+    assert_int_equal(r2r_align(silence, n, x, 4 * 48000, &lag, &sharp), R2R_OK);
+    assert_true(sharp == 0.0); /* a silent recording: no alignment, and no NaN */
+    assert_int_equal(r2r_align(y, n, silence, 4 * 48000, &lag, &sharp), R2R_OK);
+    assert_true(sharp == 0.0);
+    free(silence);
+    free(t), free(y);
+    r2r_audio_free(&di), r2r_audio_free(&other), r2r_audio_free(&ir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_biquads_match_analytic), cmocka_unit_test(test_eq),
         cmocka_unit_test(test_convolution_random),     cmocka_unit_test(test_real_irs),
         cmocka_unit_test(test_ir_bad_inputs),          cmocka_unit_test(test_gain),
+        cmocka_unit_test(test_align),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,13 @@ r2r_status r2r_convolve(const float *x, size_t n, const float *ir, size_t ir_len
  * white input keeps its power). Longer than R2R_IR_MAX_SECONDS is refused. */
 r2r_status r2r_ir_load(const char *path, float **ir, size_t *len);
 
+/* ---- alignment ---- */
+/* Where x (a DI) is played inside y (a recording of the same performance, through any
+ * amp and cabinet): the lag L with y[L + t] ≈ f(x[t]), to a few samples (48 kHz), and
+ * how sharp the correlation peak is (peak over the RMS of all lags; unrelated signals
+ * stay near 4-6, the same performance gives tens to hundreds). */
+r2r_status r2r_align(const float *y, size_t ny, const float *x, size_t nx, long *lag, double *sharpness);
+
 /* ---- gain ---- */
 double r2r_db_to_lin(double db);
 double r2r_lin_to_db(double lin); /* -inf for 0 */

@@ -30,6 +30,12 @@ double r2r_ltas_band_hz(int b);
  * Silent input gives zeros. */
 r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS]);
 
+/* Magnitude-squared coherence per band (0..1) of two time-aligned signals of n
+ * samples: how much of y a linear filter of x explains, bin by bin (Welch frames as
+ * above), then averaged over each band. A signal through any EQ or cabinet keeps 1;
+ * a different distortion of the same source lowers it. */
+r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, float out[R2R_LTAS_BANDS]);
+
 /* Power gain per band of an impulse response (48 kHz): |H(f)|² averaged with the
  * same triangular weights. */
 r2r_status r2r_ltas_ir_response(const float *ir, size_t n, float out[R2R_LTAS_BANDS]);

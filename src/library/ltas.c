@@ -61,47 +61,88 @@ static void project(const double *power, size_t nbins, size_t nfft, float *out)
     }
 }
 
-r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS])
+/* Welch spectra of x (and, when y is given, of y and their cross-spectrum), Hann
+ * window of R2R_LTAS_NFFT, hop a quarter window; frames cover the whole signal, the
+ * last one zero-padded, a signal shorter than a window is one padded frame. Sums per
+ * bin go to pxx, pyy and pxy (re, im interleaved); returns the number of frames, or
+ * 0 when out of memory. */
+static size_t welch(const float *x, const float *y, size_t n, double *pxx, double *pyy, double *pxy, double *wpow)
 {
     const size_t N = R2R_LTAS_NFFT, hop = N / 4, nb = N / 2 + 1;
     r2r_fftw_thread_safe();
     float *buf = fftwf_malloc(N * sizeof(float));
-    fftwf_complex *spec = fftwf_malloc(nb * sizeof(fftwf_complex));
-    double *acc = calloc(nb, sizeof(double));
+    fftwf_complex *sx = fftwf_malloc(nb * sizeof(fftwf_complex));
+    fftwf_complex *sy = y ? fftwf_malloc(nb * sizeof(fftwf_complex)) : NULL;
     double *win = malloc(N * sizeof(double));
-    if (!buf || !spec || !acc || !win) {
-        fftwf_free(buf);
-        fftwf_free(spec);
+    size_t frames = 0;
+    if (buf && sx && (sy || !y) && win) {
+        fftwf_plan px = fftwf_plan_dft_r2c_1d((int)N, buf, sx, FFTW_ESTIMATE);
+        fftwf_plan py = y ? fftwf_plan_dft_r2c_1d((int)N, buf, sy, FFTW_ESTIMATE) : NULL;
+        *wpow = 0.0;
+        for (size_t i = 0; i < N; i++) {
+            win[i] = 0.5 - 0.5 * cos(2.0 * M_PI * i / N);
+            *wpow += win[i] * win[i];
+        }
+        frames = n <= N ? 1 : 1 + (n - N + hop - 1) / hop;
+        memset(pxx, 0, nb * sizeof(double));
+        if (y) memset(pyy, 0, nb * sizeof(double)), memset(pxy, 0, 2 * nb * sizeof(double));
+        for (size_t f = 0; f < frames; f++) {
+            const size_t off = f * hop;
+            for (size_t i = 0; i < N; i++) buf[i] = off + i < n ? (float)(x[off + i] * win[i]) : 0.0f;
+            fftwf_execute(px);
+            for (size_t k = 0; k < nb; k++) pxx[k] += (double)sx[k][0] * sx[k][0] + (double)sx[k][1] * sx[k][1];
+            if (!y) continue;
+            for (size_t i = 0; i < N; i++) buf[i] = off + i < n ? (float)(y[off + i] * win[i]) : 0.0f;
+            fftwf_execute(py);
+            for (size_t k = 0; k < nb; k++) {
+                pyy[k] += (double)sy[k][0] * sy[k][0] + (double)sy[k][1] * sy[k][1];
+                pxy[2 * k] += (double)sx[k][0] * sy[k][0] + (double)sx[k][1] * sy[k][1];
+                pxy[2 * k + 1] += (double)sx[k][1] * sy[k][0] - (double)sx[k][0] * sy[k][1];
+            }
+        }
+        fftwf_destroy_plan(px);
+        if (py) fftwf_destroy_plan(py);
+    }
+    fftwf_free(buf);
+    fftwf_free(sx);
+    fftwf_free(sy);
+    free(win);
+    return frames;
+}
+
+r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS])
+{
+    const size_t nb = R2R_LTAS_NFFT / 2 + 1;
+    double *acc = malloc(nb * sizeof(double)), wpow = 1.0;
+    const size_t frames = acc ? welch(x, NULL, n, acc, NULL, NULL, &wpow) : 0;
+    if (!frames) {
         free(acc);
-        free(win);
         return r2r_fail(R2R_ERR_NOMEM, "ltas: out of memory");
-    }
-    fftwf_plan plan = fftwf_plan_dft_r2c_1d((int)N, buf, spec, FFTW_ESTIMATE);
-    double wpow = 0.0;
-    for (size_t i = 0; i < N; i++) {
-        win[i] = 0.5 - 0.5 * cos(2.0 * M_PI * i / N);
-        wpow += win[i] * win[i];
-    }
-    /* Frames cover the whole signal, the last one zero-padded; a signal shorter
-     * than a window is one padded frame. */
-    size_t frames = n <= N ? 1 : 1 + (n - N + hop - 1) / hop;
-    for (size_t f = 0; f < frames; f++) {
-        size_t off = f * hop;
-        for (size_t i = 0; i < N; i++)
-            buf[i] = off + i < n ? (float)(x[off + i] * win[i]) : 0.0f;
-        fftwf_execute(plan);
-        for (size_t k = 0; k < nb; k++)
-            acc[k] += (double)spec[k][0] * spec[k][0] + (double)spec[k][1] * spec[k][1];
     }
     /* Power per bin normalized by window energy and frame count: a sine of amplitude
      * A gives the same band value whatever the length. */
     for (size_t k = 0; k < nb; k++) acc[k] /= (double)frames * wpow;
-    project(acc, nb, N, out);
-    fftwf_destroy_plan(plan);
-    fftwf_free(buf);
-    fftwf_free(spec);
+    project(acc, nb, R2R_LTAS_NFFT, out);
     free(acc);
-    free(win);
+    return R2R_OK;
+}
+
+r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, float out[R2R_LTAS_BANDS])
+{
+    const size_t nb = R2R_LTAS_NFFT / 2 + 1;
+    double *pxx = malloc(nb * sizeof(double)), *pyy = malloc(nb * sizeof(double));
+    double *pxy = malloc(2 * nb * sizeof(double)), wpow;
+    const size_t frames = pxx && pyy && pxy ? welch(x, y, n, pxx, pyy, pxy, &wpow) : 0;
+    if (!frames) {
+        free(pxx), free(pyy), free(pxy);
+        return r2r_fail(R2R_ERR_NOMEM, "ltas: out of memory");
+    }
+    for (size_t k = 0; k < nb; k++) { /* per bin, then band means: the cross-spectrum's phase turns within a band */
+        const double d = pxx[k] * pyy[k];
+        pxx[k] = d > 0.0 ? (pxy[2 * k] * pxy[2 * k] + pxy[2 * k + 1] * pxy[2 * k + 1]) / d : 0.0;
+    }
+    project(pxx, nb, R2R_LTAS_NFFT, out);
+    free(pxx), free(pyy), free(pxy);
     return R2R_OK;
 }
 
