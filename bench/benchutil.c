@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -60,9 +62,17 @@ const char *bench_shared(const char *rel)
 
 int bench_dev_library(char *dir, size_t n)
 {
-    snprintf(dir, n, "/tmp/r2r-bench-lib-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
     char cmd[8192];
+    const char *keep = getenv("R2R_BENCH_LIB");
+    if (keep && *keep) { /* a kept library: built once, reused by later runs */
+        snprintf(dir, n, "%s", keep);
+        snprintf(cmd, sizeof cmd, "%s/.r2r/index.json", dir);
+        if (access(cmd, R_OK) == 0) return 0;
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
+    } else {
+        snprintf(dir, n, "/tmp/r2r-bench-lib-XXXXXX");
+        if (!mkdtemp(dir)) return -1;
+    }
     snprintf(cmd, sizeof cmd, "mkdir -p %s/nam_models %s/cab_irs", dir, dir);
     if (system(cmd) != 0) return -1;
     const char *folders[2] = {"data/captures", "data/community-captures"};
@@ -79,6 +89,12 @@ int bench_dev_library(char *dir, size_t n)
         return -1;
     }
     return 0;
+}
+
+void bench_remove_dev_library(const char *dir)
+{
+    const char *keep = getenv("R2R_BENCH_LIB");
+    if (!keep || strcmp(keep, dir)) bench_remove_tree(dir);
 }
 
 void bench_remove_tree(const char *dir)

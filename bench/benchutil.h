@@ -11,8 +11,11 @@ double bench_rms(const float *x, size_t n);
 const char *bench_shared(const char *rel); /* path under R2R_SHARED_DIR (static buffer) */
 
 /* A library of the whole dev set (captures, community captures, IRs) as symlinks in a
- * fresh folder under /tmp (name written to `dir`, at least 64 bytes), indexed; 0 on success. */
+ * fresh folder under /tmp (name written to `dir`, at least 64 bytes), indexed; 0 on success.
+ * With R2R_BENCH_LIB=DIR the library is DIR, built there once and reused. */
 int bench_dev_library(char *dir, size_t n);
+/* Removes it, unless it is the kept R2R_BENCH_LIB. */
+void bench_remove_dev_library(const char *dir);
 void bench_remove_tree(const char *dir);
 
 /* n samples of a DI under R2R_SHARED_DIR (from offset_s on, looped), brought to the DI

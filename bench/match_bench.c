@@ -3,7 +3,8 @@
  * The reference is a stereo mix: a DI through jcm.nam → celestion.wav panned left,
  * the same rig with another DI panned right, and a bass DI through ampeg.nam in the
  * centre, so the default dsp isolation has real work. Prints seconds per stage for the
- * default (dsp isolation), --isolation none and --di runs, and the peak RSS.
+ * default (dsp isolation), --isolation none, --di with another take and --di with the
+ * left guitar's own take (found in the mix: null tests), and the peak RSS.
  *
  * usage: match_bench [RUNS]   (default 3; the median is reported) */
 #include <stdio.h>
@@ -51,27 +52,28 @@ int main(int argc, char **argv)
     r2r_gain_apply(mix, 2 * n, -1.0 - r2r_lin_to_db(pk));
     char work[] = "/tmp/r2r-match-bench-XXXXXX";
     if (!mkdtemp(work)) return 1;
-    char ref[300], di[300], out[300], recipe[320];
+    char ref[300], di[300], own[300], out[300], recipe[320];
     snprintf(ref, sizeof ref, "%s/reference.wav", work);
     snprintf(di, sizeof di, "%s", bench_shared("data/di/lunar-guitar.wav"));
+    snprintf(own, sizeof own, "%s", bench_shared("data/di/power-guitar.wav"));
     snprintf(out, sizeof out, "%s/out", work);
     snprintf(recipe, sizeof recipe, "%s/recipe.json", out);
     r2r_audio_write_wav(ref, mix, n, 2, R2R_SAMPLE_RATE);
     free(l), free(r), free(b), free(mix);
 
     printf("\nmatch_bench: a %.0f s stereo mix against %s (median of %d runs)\n\n", REF_S, "the whole dev library", runs);
-    printf("  %-22s %7s %7s %7s %7s %7s %7s %7s   %7s\n", "run", "read", "isolate", "analyse", "retrieve", "verify",
+    printf("  %-26s %7s %7s %7s %7s %7s %7s %7s   %7s\n", "run", "read", "isolate", "analyse", "retrieve", "verify",
            "fit", "preview", "total");
-    const char *names[3] = {"default (dsp)", "--isolation none", "--di lunar-guitar"};
+    const char *names[4] = {"default (dsp)", "--isolation none", "--di lunar-guitar", "--di power-guitar (own)"};
     const char *keys[8] = {"read", "isolate", "analyse", "retrieve", "verify", "optimize", "previews", "total"};
-    for (int mode = 0; mode < 3; mode++) {
+    for (int mode = 0; mode < 4; mode++) {
         double v[8][16];
         int got = 0;
         for (int k = 0; k < runs && k < 16; k++) {
             r2r_match_options o = {0};
             o.library = lib, o.out_dir = out;
             o.isolation = mode == 1 ? 0 : -1;
-            o.di_path = mode == 2 ? di : NULL;
+            o.di_path = mode == 2 ? di : mode == 3 ? own : NULL;
             r2r_match_summary sum;
             if (r2r_match(ref, &o, &sum) != R2R_OK) {
                 fprintf(stderr, "match_bench: %s\n", r2r_last_error());
@@ -83,17 +85,17 @@ int main(int argc, char **argv)
             for (int s = 0; s < 8; s++) v[s][got] = stage(ts, keys[s]);
             got++;
             if (k == 0)
-                fprintf(stderr, "  %s: balanced = %s + %s at %+.1f dB\n", names[mode], sum.flavor[0].capture,
-                        sum.flavor[0].ir, sum.flavor[0].input_gain_db);
+                fprintf(stderr, "  %s: balanced = %s + %s at %+.1f dB%s\n", names[mode], sum.flavor[0].capture,
+                        sum.flavor[0].ir, sum.flavor[0].input_gain_db, sum.di_aligned ? " (DI found in the mix)" : "");
             cJSON_Delete(j);
         }
-        printf("  %-22s", names[mode]);
+        printf("  %-26s", names[mode]);
         for (int s = 0; s < 8; s++) printf(s == 7 ? "   %6.2fs" : " %6.2fs", bench_median(v[s], (size_t)got));
         printf("\n");
     }
     printf("\n  target: < 5 s end to end for a 30 s reference (index built)\n");
     printf("  peak RSS: %.0f MiB\n", bench_peak_rss_mib());
     bench_remove_tree(work);
-    bench_remove_tree(lib);
+    bench_remove_dev_library(lib);
     return 0;
 }

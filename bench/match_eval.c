@@ -120,6 +120,7 @@ static void fit_on_probes(r2r_nam *m, const float *ir, size_t irn, double gdb, c
 typedef struct {
     int crank, irank;
     double tone, tone_flat, seconds;
+    char top[96]; /* the capture ranked first */
 } match_result;
 
 static int eval_match(const char *lib, const char *work, const char *refp, int isolation, const char *di,
@@ -144,9 +145,12 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
     int k = 0;
     const cJSON *e;
     mr->crank = mr->irank = -1;
+    mr->top[0] = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "captures"))
     {
-        if (mr->crank < 0 && strstr(cJSON_GetObjectItem(e, "path")->valuestring, cap)) mr->crank = k;
+        const char *ep = cJSON_GetObjectItem(e, "path")->valuestring;
+        if (mr->crank < 0 && strstr(ep, cap)) mr->crank = k;
+        if (k == 0) snprintf(mr->top, sizeof mr->top, "%s", strrchr(ep, '/') ? strrchr(ep, '/') + 1 : ep);
         k++;
     }
     k = 0;
@@ -329,6 +333,9 @@ int main(int argc, char **argv)
                 if (eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) continue;
                 match_di_s += md.seconds;
                 add_rank(&withdi, md.crank, md.irank, md.tone);
+                if (getenv("R2R_EVAL_VERBOSE"))
+                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f\n", caps[c], dis[d], gdb,
+                            md.crank, md.top, md.irank, md.tone);
                 fprintf(stderr, "\r%d references", withdi.n);
                 continue;
             }
@@ -437,6 +444,6 @@ int main(int argc, char **argv)
     cJSON_Delete(idx);
     free(x), free(y), free(z), free(w), free(band), free(mixbuf);
     bench_remove_tree(work);
-    bench_remove_tree(lib);
+    bench_remove_dev_library(lib);
     return 0;
 }
