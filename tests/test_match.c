@@ -138,7 +138,11 @@ static void check_recipe(const char *dir, cJSON **out)
         const cJSON *cap = cJSON_GetObjectItem(e, "capture");
         assert_int_equal(access(s_of(cap, "path"), R_OK), 0);
         assert_non_null(s_of(cap, "architecture"));
-        assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cap, "pedal"))); /* amps exist: no pedal as a rig */
+        if (cJSON_IsTrue(cJSON_GetObjectItem(cap, "pedal"))) { /* amps exist: a pedal only when it nulls deeper */
+            const cJSON *nt = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "notes"), 0);
+            assert_true(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "loss"), "null_db")));
+            assert_non_null(strstr(nt ? nt->valuestring : "", "pedal capture: played with your DI"));
+        }
         const cJSON *ir = cJSON_GetObjectItem(e, "ir");
         if (cJSON_IsTrue(cJSON_GetObjectItem(cap, "has_cab"))) assert_true(cJSON_IsNull(ir));
         if (!cJSON_IsNull(ir)) assert_int_equal(access(s_of(ir, "path"), R_OK), 0);
@@ -235,7 +239,78 @@ static void test_match_end_to_end(void **state)
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rt, "captures"), 0), "verified")));
     assert_string_equal(sum.flavor[0].capture, "jcm.nam");
     assert_string_equal(sum.flavor[0].ir, "celestion.wav");
+    /* that DI is the reference's own take: found in it, the rig null-tested against it */
+    print_message("the DI is the reference's take: aligned %d, null %.1f dB\n", sum.di_aligned, sum.null_db);
+    assert_int_equal(sum.di_aligned, 1);
+    assert_true(sum.null_db < -12.0);
+    const cJSON *L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "null_db")));
+    assert_float_equal(cJSON_GetObjectItem(L0, "null_penalty")->valuedouble, 0.0, 1e-9);
+    assert_null(strstr(sum.warnings, "not the reference's own take"));
     cJSON_Delete(r);
+    {
+        char mdp[8400];
+        snprintf(mdp, sizeof mdp, "%s/recipe.md", out);
+        char *md = read_file(mdp, NULL);
+        assert_non_null(md);
+        assert_non_null(strstr(md, "Null test with your DI"));
+        free(md);
+    }
+
+    /* The reference starts 2.5 s into the take (an edit): the DI is still found in it. */
+    {
+        r2r_audio ra;
+        assert_int_equal(r2r_audio_read(ref, 0, &ra), R2R_OK);
+        const size_t cut = 120037;
+        char refcut[8300];
+        snprintf(refcut, sizeof refcut, "%s/ref_cut.wav", work);
+        assert_int_equal(r2r_audio_write_wav(refcut, ra.data + cut, ra.frames - cut, 1, ra.sample_rate), R2R_OK);
+        r2r_audio_free(&ra);
+        snprintf(out, sizeof out, "%s/out_cut", work);
+        o.out_dir = out;
+        if (r2r_match(refcut, &o, &sum) != R2R_OK) fail_msg("match --di, cut reference: %s", r2r_last_error());
+        print_message("cut reference: aligned %d, null %.1f dB, balanced = %s + %s\n", sum.di_aligned, sum.null_db,
+                      sum.flavor[0].capture, sum.flavor[0].ir);
+        assert_int_equal(sum.di_aligned, 1);
+        assert_true(sum.null_db < -12.0);
+        assert_string_equal(sum.flavor[0].capture, "jcm.nam");
+    }
+
+    /* Another take as the DI: no alignment, said; the spectral comparison through it stands. */
+    snprintf(out, sizeof out, "%s/out_other_take", work);
+    char di_other[4200];
+    snprintf(di_other, sizeof di_other, "%s", shared_path("data/di/lunar-guitar.wav"));
+    o.out_dir = out, o.di_path = di_other;
+    if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match --di (another take): %s", r2r_last_error());
+    print_message("another take as the DI: aligned %d, balanced = %s + %s\n", sum.di_aligned, sum.flavor[0].capture,
+                  sum.flavor[0].ir);
+    assert_int_equal(sum.di_aligned, 0);
+    assert_non_null(strstr(sum.warnings, "not the reference's own take"));
+    check_recipe(out, &r);
+    L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
+    assert_null(cJSON_GetObjectItem(L0, "null_db"));
+    cJSON_Delete(r);
+
+    /* A pedal alone into a cabinet: never offered as the rig from the reference alone
+     * (the library has amps), offered when the null test with the take's DI says so. */
+    {
+        char ref_pedal[8300];
+        snprintf(ref_pedal, sizeof ref_pedal, "%s/ref_sd1.wav", work);
+        make_reference("data/community-captures/Phillipe P BOSS-SD1-Feather-ESR0,001.nam", "data/irs/celestion.wav",
+                       3.0, "data/di/power-guitar.wav", ref_pedal);
+        snprintf(out, sizeof out, "%s/out_pedal", work);
+        o.out_dir = out, o.di_path = di_true;
+        if (r2r_match(ref_pedal, &o, &sum) != R2R_OK) fail_msg("match --di (pedal): %s", r2r_last_error());
+        print_message("pedal into a cabinet, with its DI: balanced = %s + %s, null %.1f dB\n", sum.flavor[0].capture,
+                      sum.flavor[0].ir, sum.null_db);
+        assert_string_equal(sum.flavor[0].capture, "BOSS-SD1.nam");
+        check_recipe(out, &r);
+        cJSON_Delete(r);
+        o.di_path = NULL;
+        if (r2r_match(ref_pedal, &o, &sum) != R2R_OK) fail_msg("match (pedal): %s", r2r_last_error());
+        print_message("the same from the reference alone: balanced = %s + %s\n", sum.flavor[0].capture, sum.flavor[0].ir);
+        assert_string_not_equal(sum.flavor[0].capture, "BOSS-SD1.nam");
+    }
     o.di_path = NULL;
 
     /* The default isolation on an isolated take: recognised, matched untouched, said. */

@@ -176,6 +176,7 @@ function renderCards(res) {
       ['Output', fmt(c.output_gain_db, 'dB')],
       ['Match', `${c.loss.spectral_db.toFixed(2)} dB after EQ (${c.loss.before_eq_db.toFixed(2)} before)`],
     ];
+    if (typeof c.loss.null_db === 'number') rows.push(['Null test', `${c.loss.null_db.toFixed(1)} dB with your DI`]);
     for (const [k, v] of rows) {
       const dt = document.createElement('dt');
       dt.textContent = k;

@@ -40,6 +40,8 @@ typedef struct {
     char backend[16];
     double confidence;   /* isolation confidence 0..1 */
     double duration_s;   /* reference duration analysed */
+    int di_aligned;      /* --di was the reference's own take: candidates null-tested against it */
+    double null_db;      /* then: the balanced rig's null depth (dB, lower is deeper) */
     char warnings[2048]; /* newline-separated, empty when none */
     double seconds;
 } r2r_match_summary;

@@ -23,7 +23,9 @@ static int match_usage(void)
            "  recipe.json, recipe.md, eq_<flavor>.txt, preview_<flavor>.wav, reference_isolated.wav\n\n"
            "  --library LIB   an indexed library (r2r index build LIB); env RTR_LIBRARY\n"
            "  --di FILE       your own DI: the best candidates are verified and their input gains\n"
-           "                  searched with it (far more reliable), and the previews play it\n"
+           "                  searched with it (far more reliable), and the previews play it;\n"
+           "                  when it is the reference's own take, every capture is null-tested\n"
+           "                  against the reference (the amp is then identified almost always)\n"
            "  --isolation B   dsp (default: drums, bass and cymbals suppressed, stereo panning\n"
            "                  used; a reference that already looks like an isolated guitar is\n"
            "                  kept as it is), none (an isolated guitar), command (an external\n"
@@ -31,8 +33,8 @@ static int match_usage(void)
            "                  env RTR_ISOLATION_BACKEND\n"
            "  --optimizer O   coord (the seed's coordinate descent, default) or cmaes; env RTR_OPTIMIZER\n"
            "  --top-k K       length of the ranked capture and IR lists (default 10)\n"
-           "  --top-m M       combinations verified by rendering (default 5; 12 captures with --di;\n"
-           "                  at most 16)\n");
+           "  --top-m M       combinations verified by rendering (default 5; 12 captures with --di,\n"
+           "                  4 when the DI is the reference's take; at most 16)\n");
     return EXIT_OK;
 }
 
@@ -100,7 +102,10 @@ int cmd_match(int argc, char **argv)
         snprintf(tmp, sizeof tmp, "%s", sum.warnings);
         for (char *l = strtok(tmp, "\n"); l; l = strtok(NULL, "\n")) fprintf(stderr, "r2r: warning: %s\n", l);
     }
-    printf("reference: %.1f s, isolation %s (confidence %.2f)\n\n", sum.duration_s, sum.backend, sum.confidence);
+    printf("reference: %.1f s, isolation %s (confidence %.2f)\n", sum.duration_s, sum.backend, sum.confidence);
+    if (sum.di_aligned)
+        printf("your DI is this take: the amps were null-tested against it (balanced: %.1f dB)\n", sum.null_db);
+    printf("\n");
     printf("%-9s %-44s %-22s %8s %10s\n", "flavor", "capture", "cabinet IR", "gain", "match");
     for (int f = 0; f < R2R_FLAVOR_COUNT; f++)
         printf("%-9s %-44.44s %-22.22s %+6.1f dB %7.2f dB\n", r2r_flavor_name((r2r_flavor)f), sum.flavor[f].capture,

@@ -56,6 +56,23 @@
 #define ISO_TRUST_FROM_HZ 1000.0 /* ... above this frequency */
 #define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
 #define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
+/* When the user's DI is the reference's own performance (a re-amp: the DI and the amp
+ * track of one take), each candidate's render is compared with the reference itself:
+ * the coherence per band says how much of the reference a linear filter (any cabinet,
+ * any EQ) of the render explains, so what is left, 1 - coherence, is the null test of
+ * the amp alone. The DI is found in the reference by GCC-PHAT; a peak sharper than
+ * ALIGN_MIN_SHARPNESS over the other lags means the same take (unrelated takes stay
+ * near 5, see r2r_align). */
+#define ALIGN_MIN_SHARPNESS 12.0
+#define NULL_FMIN 60.0
+#define NULL_FMAX 10000.0
+#define NULL_FLOOR 1e-5          /* 1 - coherence floor: a -50 dB null */
+#define NULL_SEARCH_S 4.0        /* the stretch the candidates' input gains are searched on */
+#define NULL_REFINE_STEPS 8      /* golden-section steps over ±one grid step: ±0.15 dB */
+#define NULL_DB_PER_LOSS 1.0     /* in the flavors' loss, 1 dB of a worse null costs 1 */
+#define PEDAL_NULL_DB 3.0        /* a pedal alone must null this much deeper than any amp */
+#define PRESCREEN_S 1.5          /* the stretch every capture is null-tested on first, at the grid gains */
+#define DEFAULT_M_ALIGNED 4      /* then the nearest this many get the gain search */
 /* What the probes cannot know: the reference's guitar, pickups and playing. Real DIs
  * through one rig differ by 1.5-5 dB per mel band (mean |dB|, four DIs of
  * ../shared/data/di measured through clean and driven captures), so without the user's
@@ -80,6 +97,8 @@ typedef struct {
     double dist, dyn;      /* retrieval distance and its dynamics part */
     double verified_db;    /* after the true render */
     double fit_total;      /* the balanced flavor's loss after its EQ fit */
+    double null_db;        /* aligned DI: mean 10·log10(1 - coherence) of the amp's render (NAN otherwise) */
+    double null_pen;       /* ... and how much shallower than the deepest candidate's, in loss units */
     float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
     int ok;
     int tuned;                  /* LV2: knobs recovered (knob_from: the preset's values) */
@@ -353,13 +372,122 @@ static double unfixable_db(const float *ref, const double *pred_lin, double top_
     return n ? sqrt(sq / (double)n) : 0.0;
 }
 
-/* With the user's DI the input gain is searched again for every candidate: the DI
- * excerpt through the capture at each index grid gain (one render per capture and
- * gain, shared by its IRs), scored by what an EQ cannot fix plus the dynamics
- * distance, and refined by a parabola through the neighbours of the best. Captures
- * are shared out between DI_THREADS workers (each candidate has its own model). */
-#define DI_THREADS 2
+/* Start of the `win` samples of x with the most energy (0.5 s hops); 0 when x is shorter. */
+static size_t loudest_window(const float *x, size_t n, size_t win)
+{
+    size_t best = 0;
+    if (n <= win) return 0;
+    double acc = 0, top = -1;
+    const size_t hop = R2R_SAMPLE_RATE / 2;
+    for (size_t i = 0; i < win; i++) acc += (double)x[i] * x[i];
+    for (size_t at = 0;; at += hop) {
+        if (acc > top) top = acc, best = at;
+        if (at + hop + win > n) break;
+        for (size_t i = at; i < at + hop; i++) acc -= (double)x[i] * x[i];
+        for (size_t i = at + win; i < at + win + hop; i++) acc += (double)x[i] * x[i];
+    }
+    return best;
+}
 
+/* The null test of a render against the time-aligned reference: mean over the bands
+ * from NULL_FMIN to the top matched band of 10·log10(1 - coherence) (dB; lower is a
+ * deeper null, the same amp at the same input gain reaches -15 to -30 dB whatever
+ * the cabinet and EQ after it). */
+static r2r_status null_db(const float *render, const float *ref, size_t n, double top_hz, double *out)
+{
+    float coh[R2R_LTAS_BANDS];
+    r2r_status s = r2r_ltas_coherence(render, ref, n, coh);
+    if (s != R2R_OK) return s;
+    const double hi = top_hz < NULL_FMAX ? top_hz : NULL_FMAX;
+    double acc = 0;
+    int nb = 0;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        const double hz = r2r_ltas_band_hz(b);
+        if (hz < NULL_FMIN || hz > hi) continue;
+        const double rest = 1.0 - coh[b];
+        acc += 10.0 * log10(rest > NULL_FLOOR ? rest : NULL_FLOOR);
+        nb++;
+    }
+    *out = nb ? acc / nb : 0.0;
+    return R2R_OK;
+}
+
+#define DI_THREADS 2 /* renders with the user's DI: threads */
+
+/* Aligned DI: every capture of the library is null-tested on a short loud stretch at
+ * each grid gain before any spectral cut, so the candidates are the captures nearest
+ * to a null (retrieval by spectrum misses a true capture among look-alikes). */
+typedef struct {
+    const r2r_retrieval_db *db;
+    const r2r_match_options *o; /* library, and progress (reported from the calling thread) */
+    pthread_t owner;
+    const float *src, *ref;
+    size_t n;
+    double top_hz;
+    double *best; /* per capture: its deepest null on the grid (INFINITY if it failed) */
+    int *best_g;  /* ... at this grid gain */
+    size_t next;
+    pthread_mutex_t lock;
+} prescreen_job;
+
+static void *prescreen_worker(void *arg)
+{
+    prescreen_job *j = arg;
+    float *w = malloc(j->n * sizeof(float));
+    const size_t NC = r2r_retrieval_captures(j->db);
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        const size_t c = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (c >= NC) break;
+        if (pthread_equal(pthread_self(), j->owner))
+            report(j->o, 0.38 + 0.07 * (double)c / (double)NC, "null-testing every capture with your DI");
+        j->best[c] = INFINITY, j->best_g[c] = 0;
+        char *cp = join_path(j->o->library, r2r_retrieval_capture_path(j->db, c));
+        r2r_amp *amp = NULL;
+        if (!w || !cp || r2r_amp_open(cp, &amp) != R2R_OK) { /* judged, and reported, if it becomes a candidate */
+            free(cp);
+            continue;
+        }
+        free(cp);
+        for (int g = 0; g < R2R_INDEX_N_GAINS; g++) {
+            double v;
+            if (render_chain(amp, NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, j->n, w) == R2R_OK &&
+                null_db(w, j->ref, j->n, j->top_hz, &v) == R2R_OK && v < j->best[c])
+                j->best[c] = v, j->best_g[c] = g;
+        }
+        r2r_amp_free(amp);
+    }
+    free(w);
+    return NULL;
+}
+
+/* fn(arg) on DI_THREADS threads (this one included), until each returns. */
+static void run_di_threads(void *(*fn)(void *), void *arg)
+{
+    r2r_fftw_thread_safe();
+    pthread_t th[DI_THREADS];
+    int started = 0;
+    for (int t = 1; t < DI_THREADS; t++)
+        if (pthread_create(&th[started], NULL, fn, arg) == 0) started++;
+    fn(arg);
+    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+}
+
+static void null_prescreen(const r2r_retrieval_db *db, const r2r_match_options *o, const float *src, const float *ref,
+                           size_t n, double top_hz, double *best, int *best_g)
+{
+    prescreen_job j = {db, o, pthread_self(), src, ref, n, top_hz, best, best_g, 0, PTHREAD_MUTEX_INITIALIZER};
+    run_di_threads(prescreen_worker, &j);
+}
+
+/* With the user's DI the input gain is searched again for every candidate. Another
+ * take: the DI excerpt through the capture at each index grid gain (one render per
+ * capture and gain, shared by its IRs), scored by what an EQ cannot fix plus the
+ * dynamics distance, and refined by a parabola through the neighbours of the best.
+ * The reference's own take (`aligned`): a golden-section search, within one grid step
+ * of the prescreen's best gain, for the deepest null. Captures are shared out between
+ * DI_THREADS workers (each candidate has its own model). */
 typedef struct {
     candidate *cand;
     int nc;
@@ -368,12 +496,18 @@ typedef struct {
     const size_t *irn;
     const r2r_retrieval_db *db;
     const float *src, *ref_ltas, *ref_feat;
+    const float *aligned; /* the reference under src, or NULL */
     size_t n;
     double top_hz;
     pthread_mutex_t lock;
     unsigned char claimed[MAX_M];
     r2r_status status;
 } di_search;
+
+/* Every candidate of the capture that candidate `first` belongs to. */
+#define FOR_CAPTURE(j, first, k)                                                                                       \
+    for (int k = (first); k < (j)->nc; k++)                                                                            \
+        if ((j)->nams[k] && (j)->cand[k].c == (j)->cand[(first)].c)
 
 static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, float *w, float *cache)
 {
@@ -390,9 +524,9 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
         if (!usable[g] && !why[0]) snprintf(why, sizeof why, "%s", r2r_last_error());
         any |= usable[g];
     }
-    for (int k = first; k < j->nc && s == R2R_OK; k++) {
+    FOR_CAPTURE(j, first, k)
+    {
         candidate *cd = &j->cand[k];
-        if (!j->nams[k] || cd->c != j->cand[first].c) continue;
         if (!any) {
             cd->failed = 1;
             memcpy(cd->why, why, sizeof why);
@@ -430,13 +564,61 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
     return s;
 }
 
+/* The null of capture `first` at gain_db (dB), or INFINITY when the model cannot take it. */
+static double null_at(di_search *j, int first, double gain_db, float *w)
+{
+    double v;
+    if (render_chain(j->nams[first], NULL, 0, gain_db, NULL, j->src, j->n, w) != R2R_OK ||
+        null_db(w, j->aligned, j->n, j->top_hz, &v) != R2R_OK)
+        return INFINITY;
+    return v;
+}
+
+/* Aligned DI: golden-section search of the capture's input gain for the deepest null,
+ * within one grid step either side of the prescreen's best grid gain (inside the grid). */
+static r2r_status di_null_capture(di_search *j, int first, float *w)
+{
+    const candidate *c0 = &j->cand[first];
+    const int G = R2R_INDEX_N_GAINS, g = c0->g;
+    const double here = r2r_retrieval_gain_db(j->db, g);
+    /* the bracket: the neighbouring grid gains, never outside the grid's range */
+    const double lo = r2r_retrieval_gain_db(j->db, g > 0 ? g - 1 : 0);
+    const double hi = r2r_retrieval_gain_db(j->db, g + 1 < G ? g + 1 : G - 1);
+    const double phi = (sqrt(5.0) - 1.0) / 2.0;
+    double a = lo, b = hi, x1 = b - phi * (b - a), x2 = a + phi * (b - a);
+    double f1 = null_at(j, first, x1, w), f2 = null_at(j, first, x2, w);
+    double best_g = here, best_f = null_at(j, first, here, w);
+    for (int it = 0;; it++) {
+        if (f1 < best_f) best_f = f1, best_g = x1;
+        if (f2 < best_f) best_f = f2, best_g = x2;
+        if (it == NULL_REFINE_STEPS) break;
+        if (f1 < f2) {
+            b = x2, x2 = x1, f2 = f1, x1 = b - phi * (b - a);
+            f1 = null_at(j, first, x1, w);
+        } else {
+            a = x1, x1 = x2, f1 = f2, x2 = a + phi * (b - a);
+            f2 = null_at(j, first, x2, w);
+        }
+    }
+    FOR_CAPTURE(j, first, k)
+    {
+        candidate *cd = &j->cand[k];
+        if (!isfinite(best_f)) {
+            cd->failed = 1;
+            snprintf(cd->why, sizeof cd->why, "no input gain near %+.0f dB renders", here);
+        }
+        cd->gain_db = best_g, cd->null_db = best_f;
+    }
+    return R2R_OK;
+}
+
 static void *di_search_worker(void *arg)
 {
     di_search *j = arg;
     r2r_features *fx = NULL;
     float *w = malloc(j->n * sizeof(float));
-    float *cache = malloc((size_t)R2R_INDEX_N_GAINS * j->n * sizeof(float));
-    r2r_status s = w && cache ? r2r_features_create(&fx) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    float *cache = j->aligned ? NULL : malloc((size_t)R2R_INDEX_N_GAINS * j->n * sizeof(float));
+    r2r_status s = w && (cache || j->aligned) ? r2r_features_create(&fx) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
     for (;;) {
         int first = -1;
         pthread_mutex_lock(&j->lock);
@@ -444,11 +626,10 @@ static void *di_search_worker(void *arg)
         if (j->status == R2R_OK)
             for (int k = 0; k < j->nc && first < 0; k++)
                 if (j->nams[k] && !j->claimed[k]) first = k;
-        for (int k = first; first >= 0 && k < j->nc; k++) /* every candidate of this capture */
-            if (j->cand[k].c == j->cand[first].c) j->claimed[k] = 1;
+        FOR_CAPTURE(j, first < 0 ? j->nc : first, k) j->claimed[k] = 1;
         pthread_mutex_unlock(&j->lock);
         if (first < 0) break;
-        s = di_search_capture(j, first, fx, w, cache);
+        s = j->aligned ? di_null_capture(j, first, w) : di_search_capture(j, first, fx, w, cache);
     }
     if (fx) r2r_features_destroy(fx);
     free(w), free(cache);
@@ -456,22 +637,16 @@ static void *di_search_worker(void *arg)
 }
 
 static r2r_status di_gain_search(candidate *cand, int nc, r2r_amp **nams, float **irs, const size_t *irn,
-                                 const r2r_retrieval_db *db, const float *src, size_t n, const float *ref_ltas,
-                                 const float *ref_feat, double top_hz)
+                                 const r2r_retrieval_db *db, const float *src, const float *aligned, size_t n,
+                                 const float *ref_ltas, const float *ref_feat, double top_hz)
 {
     di_search j;
     memset(&j, 0, sizeof j);
     j.cand = cand, j.nc = nc, j.nams = nams, j.irs = irs, j.irn = irn, j.db = db;
-    j.src = src, j.n = n, j.ref_ltas = ref_ltas, j.ref_feat = ref_feat, j.top_hz = top_hz;
+    j.src = src, j.aligned = aligned, j.n = n, j.ref_ltas = ref_ltas, j.ref_feat = ref_feat, j.top_hz = top_hz;
     j.status = R2R_OK;
     pthread_mutex_init(&j.lock, NULL);
-    r2r_fftw_thread_safe();
-    pthread_t th[DI_THREADS];
-    int started = 0;
-    for (int t = 1; t < DI_THREADS; t++)
-        if (pthread_create(&th[started], NULL, di_search_worker, &j) == 0) started++;
-    di_search_worker(&j);
-    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+    run_di_threads(di_search_worker, &j);
     pthread_mutex_destroy(&j.lock);
     return j.status;
 }
@@ -859,19 +1034,87 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if ((s = r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &ro, all, total, &nall)) != R2R_OK) goto out;
     }
     if (NI == 0) warn(sum, "the library has no cabinet IRs (LIB/cab_irs): only captures with a cabinet fit well");
+    /* The sources the candidates are verified with: the user's DI when given (its
+     * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
+    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
+    const float *vsrc[64];
+    size_t vlen[64], nv = 0;
+    if (searched) {
+        const size_t win = (size_t)(VERIFY_DI_MAX_S * R2R_SAMPLE_RATE);
+        vsrc[0] = di + loudest_window(di, di_n, win), vlen[0] = di_n > win ? win : di_n, nv = 1;
+    } else
+        for (size_t p = 0; p < ps.count && p < 64; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
+    const float *aligned = NULL; /* the reference under the DI window when the DI is its own take */
+    if (searched) {
+        report(&o, 0.37, "looking for your DI's take in the reference");
+        long lag = 0;
+        double sharp = 0;
+        if (vlen[0] >= 2 * R2R_SAMPLE_RATE &&
+            r2r_align(iso.guitar, iso.frames, vsrc[0], vlen[0], &lag, &sharp) == R2R_OK && sharp >= ALIGN_MIN_SHARPNESS) {
+            /* the part of the window that lies inside the reference */
+            const size_t from = lag < 0 ? (size_t)(-lag) : 0;
+            const size_t to = (long)iso.frames - lag < (long)vlen[0] ? (size_t)((long)iso.frames - lag) : vlen[0];
+            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
+                vsrc[0] += from, vlen[0] = to - from;
+                aligned = iso.guitar + (lag + (long)from);
+                sum->di_aligned = 1;
+                if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
+            }
+        }
+        if (!aligned)
+            warn(sum, "your DI is not the reference's own take (no alignment found): candidates are compared by "
+                      "their spectra through it, not by a null test");
+    }
     int any_amp = 0;
     for (size_t c = 0; c < NC; c++) any_amp |= !r2r_retrieval_capture_desc(db, c)->is_pedal;
-    /* Candidates: distinct (capture, IR) pairs in ranked order; pedal-only captures
-     * only when the library has nothing else. */
-    for (size_t r = 0; r < nall && nc < o.top_m; r++) {
-        const r2r_combo *x = &all[r];
-        if (any_amp && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
+    /* Candidates: distinct (capture, IR) pairs, in retrieval order, or (aligned DI) each
+     * capture's best-ranked IR, the captures nearest to a null on a short stretch first.
+     * Pedal-only captures only when the library has nothing else, or when the null test
+     * judges them (then a pedal must null PEDAL_NULL_DB deeper than every amp). */
+    size_t *order = malloc((nall + 1) * sizeof *order), norder = 0;
+    double *nul = aligned ? malloc((NC + 1) * sizeof *nul) : NULL;
+    int *nul_g = aligned ? malloc((NC + 1) * sizeof *nul_g) : NULL;
+    unsigned char *taken = aligned ? calloc(NC + 1, 1) : NULL;
+    if (!order || (aligned && (!nul || !nul_g || !taken))) {
+        free(order), free(nul), free(nul_g), free(taken);
+        s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (aligned) {
+        report(&o, 0.38, "null-testing every capture with your DI");
+        const size_t pw = (size_t)(PRESCREEN_S * R2R_SAMPLE_RATE) < vlen[0] ? (size_t)(PRESCREEN_S * R2R_SAMPLE_RATE)
+                                                                             : vlen[0];
+        const size_t at = loudest_window(vsrc[0], vlen[0], pw);
+        null_prescreen(db, &o, vsrc[0] + at, aligned + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
+        for (size_t u = 0; u < NC && norder < (size_t)o.top_m; u++) {
+            size_t c = NC;
+            for (size_t e = 0; e < NC; e++)
+                if (!taken[e] && isfinite(nul[e]) && (c == NC || nul[e] < nul[c])) c = e;
+            if (c == NC) break;
+            taken[c] = 1;
+            for (size_t r = 0; r < nall; r++)
+                if ((size_t)all[r].capture == c) {
+                    order[norder++] = r;
+                    break;
+                }
+        }
+    } else
+        for (size_t r = 0; r < nall; r++) order[norder++] = r;
+    for (size_t u = 0; u < norder && nc < o.top_m; u++) {
+        const r2r_combo *x = &all[order[u]];
+        if (any_amp && !aligned && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
         int dup = 0; /* with the DI: one candidate per capture (its best IR), for recall */
         for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && (searched || cand[k].i == x->ir);
         if (dup) continue;
         candidate *cd = &cand[nc++];
         memset(cd, 0, sizeof *cd);
         cd->c = x->capture, cd->g = x->gain, cd->i = x->ir, cd->dist = x->distance_db, cd->dyn = x->dynamics;
+        cd->null_db = NAN;
+        if (aligned) { /* the null's grid gain; searched finely later */
+            cd->g = nul_g[x->capture], cd->null_db = nul[x->capture];
+            cd->gain_db = r2r_retrieval_gain_db(db, cd->g);
+            continue;
+        }
         /* Gain refinement: a parabola through the distances at the neighbouring grid gains. */
         double dg[R2R_INDEX_N_GAINS];
         for (int g = 0; g < R2R_INDEX_N_GAINS; g++) dg[g] = NAN;
@@ -888,6 +1131,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             }
         }
     }
+    free(order), free(nul), free(nul_g), free(taken);
     if (nc == 0) {
         s = r2r_fail(R2R_ERR_INPUT, "no capture in %s could be scored", o.library);
         goto out;
@@ -897,28 +1141,6 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* ---- 5. verification by true render of the probes ---- */
     t0 = now_s();
     report(&o, 0.45, "verifying the best candidates");
-    /* The sources the candidates are verified with: the user's DI when given (its
-     * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
-    if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
-    const float *vsrc[64];
-    size_t vlen[64], nv = 0;
-    if (searched) {
-        const size_t win = (size_t)(VERIFY_DI_MAX_S * R2R_SAMPLE_RATE);
-        size_t best = 0;
-        if (di_n > win) { /* the window with the most energy, in 0.5 s hops */
-            double acc = 0, top = -1;
-            const size_t hop = R2R_SAMPLE_RATE / 2;
-            for (size_t i = 0; i < win; i++) acc += (double)di[i] * di[i];
-            for (size_t at = 0;; at += hop) {
-                if (acc > top) top = acc, best = at;
-                if (at + hop + win > di_n) break;
-                for (size_t i = at; i < at + hop; i++) acc -= (double)di[i] * di[i];
-                for (size_t i = at + win; i < at + win + hop; i++) acc += (double)di[i] * di[i];
-            }
-        }
-        vsrc[0] = di + best, vlen[0] = di_n > win ? win : di_n, nv = 1;
-    } else
-        for (size_t p = 0; p < ps.count && p < 64; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     size_t maxp = 0;
     for (size_t p = 0; p < nv; p++) maxp = vlen[p] > maxp ? vlen[p] : maxp;
     float *ybuf = malloc(maxp * sizeof(float));
@@ -947,8 +1169,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     const double top_hz = max_hz > 0 && max_hz < EQ_FMAX ? max_hz : EQ_FMAX; /* the bands matched */
     if (searched) {
         report(&o, 0.47, "searching input gains with your DI");
-        if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0], vlen[0], ref_ltas, ref_feat,
-                                top_hz)) != R2R_OK)
+        size_t at = 0, len = vlen[0];
+        if (aligned) { /* the null is searched on a shorter loud stretch */
+            len = (size_t)(NULL_SEARCH_S * R2R_SAMPLE_RATE) < vlen[0] ? (size_t)(NULL_SEARCH_S * R2R_SAMPLE_RATE) : vlen[0];
+            at = loudest_window(vsrc[0], vlen[0], len);
+        }
+        if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0] + at, aligned ? aligned + at : NULL, len,
+                                ref_ltas, ref_feat, top_hz)) != R2R_OK)
             goto out;
     }
     for (int k = 0; k < nc; k++) {
@@ -1030,9 +1257,16 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.7, "fitting gain and EQ for three flavors");
     double fz[R2R_LTAS_BANDS], target[R2R_LTAS_BANDS];
     for (int f = 0; f < R2R_FLAVOR_COUNT; f++) pick[f].cand = -1, pick[f].total = INFINITY;
+    double deepest = INFINITY; /* aligned DI: the deepest null of the candidates */
+    for (int k = 0; aligned && k < nc; k++)
+        if (cand[k].ok && cand[k].null_db < deepest) deepest = cand[k].null_db;
     for (int k = 0; k < nc; k++) {
         candidate *cd = &cand[k];
         if (!cd->ok) continue;
+        const int pedal_rig = any_amp && r2r_retrieval_capture_desc(db, (size_t)cd->c)->is_pedal;
+        cd->null_pen = isfinite(deepest) && isfinite(cd->null_db)
+                           ? (cd->null_db - deepest + (pedal_rig ? PEDAL_NULL_DB : 0.0)) / NULL_DB_PER_LOSS
+                           : 0.0;
         size_t nb = 0;
         double mean = 0, sq = 0;
         for (int b = 0; b < R2R_LTAS_BANDS; b++) {
@@ -1047,13 +1281,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cd->verified_db = sqrt(fmax(0.0, sq / (double)nb - mean * mean));
         shape_target(fz, target, nb, o.di_path ? 0.0 : SOURCE_UNCERTAINTY_DB);
         const double grid = r2r_retrieval_gain_db(db, cd->g);
-        const double gpen = fabs(cd->gain_db - grid) / GAIN_PENALTY_DIV;
+        /* the seed's penalty on leaving the grid, unless the null test measured the gain */
+        const double gpen = aligned ? 0.0 : fabs(cd->gain_db - grid) / GAIN_PENALTY_DIV;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
             r2r_eq eq;
             r2r_eqfit_loss L;
             if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
                 goto out;
-            const double tot = L.total + cd->dyn + gpen + cd->knob_pen;
+            const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
             if (tot < pick[f].total) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
@@ -1272,6 +1507,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddNumberToObject(L, "eq_penalty", round(pick[f].loss.eq_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "knob_penalty", round(cd->knob_pen * 1000) / 1000);
+        if (aligned) {
+            cJSON_AddNumberToObject(L, "null_db", round(cd->null_db * 100) / 100);
+            cJSON_AddNumberToObject(L, "null_penalty", round(cd->null_pen * 1000) / 1000);
+        }
         cJSON_AddNumberToObject(L, "flavor", round(pick[f].loss.flavor * 1000) / 1000);
         cJSON_AddNumberToObject(L, "total", round(pick[f].total * 1000) / 1000);
         cJSON_AddNumberToObject(L, "before_eq_db", round(cd->verified_db * 1000) / 1000);
@@ -1290,9 +1529,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             cJSON_AddItemToArray(notes, cJSON_CreateString("LV2 preset: the amp's own knobs were tuned to the reference "
                                                            "(lv2.knobs: preset value → recovered value); load the "
                                                            "plugin with lv2.controls"));
-        if (d->is_pedal)
+        if (d->is_pedal && !any_amp)
             cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: the library has no amp "
                                                            "captures, so it stands in for a whole rig"));
+        else if (d->is_pedal)
+            cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: played with your DI it nulls "
+                                                           "against the reference deeper than every amp capture of "
+                                                           "the library, so it stands in for the whole rig"));
         cJSON_AddItemToArray(cs, e);
         snprintf(sum->flavor[f].capture, sizeof sum->flavor[f].capture, "%s", d->name);
         snprintf(sum->flavor[f].ir, sizeof sum->flavor[f].ir, "%s",
@@ -1301,6 +1544,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         sum->flavor[f].output_gain_db = pick[f].output_gain_db;
         sum->flavor[f].spectral_db = pick[f].loss.spectral_db;
         sum->flavor[f].total = pick[f].total;
+        if (f == R2R_FLAVOR_BALANCED) sum->null_db = aligned ? cd->null_db : NAN;
     }
     if (sum->warnings[0]) {
         cJSON *w = cJSON_AddArrayToObject(root, "warnings");

@@ -115,6 +115,10 @@ char *r2r_recipe_markdown(const cJSON *root)
                 "Preview: `%s`.\n",
             num(L, "spectral_db", 0), num(L, "before_eq_db", 0), num(L, "dynamics", 0), num(L, "total", 0),
             str(c, "preview", "?"));
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(L, "null_db")))
+            add(&b, "Null test with your DI (the reference's own take): with this amp at this gain, what no cabinet "
+                    "or EQ could explain sits %.1f dB below the reference.\n",
+                -num(L, "null_db", 0));
         const cJSON *note;
         cJSON_ArrayForEach(note, cJSON_GetObjectItemCaseSensitive(c, "notes"))
         {

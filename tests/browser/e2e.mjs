@@ -35,6 +35,9 @@ try {
   if (flavors.join(',') !== 'balanced,brighter,thicker') fail(`cards: ${flavors}`);
   const eqRows = await page.$$eval('#cards .card:first-child table tr', (rs) => rs.length);
   if (eqRows !== 7) fail(`EQ table rows: ${eqRows}`);
+  // the DI is the take's own: the card shows the null test of the amp
+  const cardText = await page.$eval('#cards .card:first-child', (c) => c.textContent);
+  if (!/Null test\s*-?\d/.test(cardText)) fail(`no null test on the balanced card: ${cardText}`);
   // a preview plays, and the reference takes over at the same position
   await page.click('.ab button[data-src="balanced"]');
   await page.click('#play');
