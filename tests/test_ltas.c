@@ -92,9 +92,9 @@ static void test_coherence(void **state)
         hard[i] = tanhf(40.0f * x[i]), soft[i] = tanhf(8.0f * x[i]);
     }
     float c_lin[R2R_LTAS_BANDS], c_dist[R2R_LTAS_BANDS], c_other[R2R_LTAS_BANDS];
-    assert_int_equal(r2r_ltas_coherence(x, y, n, c_lin), R2R_OK);
-    assert_int_equal(r2r_ltas_coherence(soft, hard, n, c_dist), R2R_OK);
-    assert_int_equal(r2r_ltas_coherence(other.data + 48000, y, n, c_other), R2R_OK);
+    assert_int_equal(r2r_ltas_coherence(x, y, n, 4096, c_lin), R2R_OK);
+    assert_int_equal(r2r_ltas_coherence(soft, hard, n, 4096, c_dist), R2R_OK);
+    assert_int_equal(r2r_ltas_coherence(other.data + 48000, y, n, 4096, c_other), R2R_OK);
     double lin = 0, dist = 0, oth = 0;
     int cnt = 0;
     for (int b = 0; b < R2R_LTAS_BANDS; b++) {
@@ -109,6 +109,7 @@ static void test_coherence(void **state)
     assert_true(lin > 0.95);
     assert_true(dist < 0.9 && dist > oth);
     assert_true(oth < 0.1);
+    assert_int_not_equal(r2r_ltas_coherence(x, y, n, 3000, c_lin), R2R_OK); /* frames: powers of two */
     free(y), free(hard), free(soft);
     r2r_audio_free(&di), r2r_audio_free(&ir), r2r_audio_free(&other);
 }

@@ -95,6 +95,30 @@ static void test_self_consistency(void **state)
         if (mode == 0) assert_true(top[0].distance_db < 1.0);
         for (size_t i = 1; i < got; i++) assert_true(top[i].distance_db >= top[i - 1].distance_db);
     }
+    /* A known amp spectrum (the same stretch through jcm alone) against the reference:
+     * the IR that explains the difference, even under an EQ; a full rig takes none. */
+    {
+        float amp[R2R_LTAS_BANDS], eqd[R2R_LTAS_BANDS];
+        r2r_ltas_compute(y, n, amp);
+        double dist = -1;
+        const int bi = r2r_retrieval_best_ir(db, amp, ref, 0.0, 0, &dist);
+        print_message("best IR over the amp's own spectrum: %s (%.2f dB)\n",
+                      bi < 2 ? r2r_retrieval_ir_path(db, (size_t)bi) : "no IR", dist);
+        assert_string_equal(r2r_retrieval_ir_path(db, (size_t)bi), "cab_irs/celestion.wav");
+        assert_true(dist >= 0 && dist < 1.0);
+        r2r_eq eq;
+        r2r_eq_flat(&eq);
+        eq.band[1].gain_db = 2.0, eq.band[4].gain_db = -2.0;
+        r2r_eq_runner run;
+        r2r_eq_runner_init(&run, &eq, 48000);
+        memcpy(y + 0, z, n * sizeof(float)); /* y is rendered again below */
+        r2r_eq_runner_process(&run, y, n);
+        r2r_ltas_compute(y, n, eqd);
+        assert_string_equal(r2r_retrieval_ir_path(db, (size_t)r2r_retrieval_best_ir(db, amp, eqd, 0.0, 0, NULL)),
+                            "cab_irs/celestion.wav");
+        assert_int_equal(r2r_retrieval_best_ir(db, amp, ref, 0.0, 1, NULL), 2);
+        assert_int_equal(r2r_nam_render(m, x, y, n), R2R_OK);
+    }
     /* Without a cabinet: "no IR" wins. */
     r2r_ltas_compute(y, n, ref);
     assert_int_equal(r2r_retrieval_rank(db, ref, NULL, top, 8, &got), R2R_OK);

@@ -31,10 +31,11 @@ double r2r_ltas_band_hz(int b);
 r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS]);
 
 /* Magnitude-squared coherence per band (0..1) of two time-aligned signals of n
- * samples: how much of y a linear filter of x explains, bin by bin (Welch frames as
- * above), then averaged over each band. A signal through any EQ or cabinet keeps 1;
- * a different distortion of the same source lowers it. */
-r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, float out[R2R_LTAS_BANDS]);
+ * samples: how much of y a linear filter of x explains, bin by bin (Welch frames of
+ * nfft samples, a power of two >= 1024, hop a quarter), then averaged over each band.
+ * A signal through any EQ or a cabinet shorter than the frame keeps 1; a different
+ * distortion of the same source lowers it. */
+r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, size_t nfft, float out[R2R_LTAS_BANDS]);
 
 /* Power gain per band of an impulse response (48 kHz): |H(f)|² averaged with the
  * same triangular weights. */

@@ -71,6 +71,13 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
  * differences in library standard deviations; the retrieval's dynamics term). */
 double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *a, const float *b);
 
+/* The IR (index, or irs() for "no IR") that best turns a known amp spectrum into the
+ * reference's (both band power of the same stretch, e.g. the user's DI through the amp
+ * and the reference under it), by the ranking's EQ-invariant distance over the bands
+ * up to max_hz (0: default); has_cab: "no IR" only. *dist_db: that distance. */
+int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
+                          const float ref_ltas[R2R_LTAS_BANDS], double max_hz, int has_cab, double *dist_db);
+
 /* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);
 

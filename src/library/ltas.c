@@ -62,13 +62,14 @@ static void project(const double *power, size_t nbins, size_t nfft, float *out)
 }
 
 /* Welch spectra of x (and, when y is given, of y and their cross-spectrum), Hann
- * window of R2R_LTAS_NFFT, hop a quarter window; frames cover the whole signal, the
+ * window of N samples, hop a quarter window; frames cover the whole signal, the
  * last one zero-padded, a signal shorter than a window is one padded frame. Sums per
  * bin go to pxx, pyy and pxy (re, im interleaved); returns the number of frames, or
  * 0 when out of memory. */
-static size_t welch(const float *x, const float *y, size_t n, double *pxx, double *pyy, double *pxy, double *wpow)
+static size_t welch(const float *x, const float *y, size_t n, size_t N, double *pxx, double *pyy, double *pxy,
+                    double *wpow)
 {
-    const size_t N = R2R_LTAS_NFFT, hop = N / 4, nb = N / 2 + 1;
+    const size_t hop = N / 4, nb = N / 2 + 1;
     r2r_fftw_thread_safe();
     float *buf = fftwf_malloc(N * sizeof(float));
     fftwf_complex *sx = fftwf_malloc(nb * sizeof(fftwf_complex));
@@ -114,7 +115,7 @@ r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS])
 {
     const size_t nb = R2R_LTAS_NFFT / 2 + 1;
     double *acc = malloc(nb * sizeof(double)), wpow = 1.0;
-    const size_t frames = acc ? welch(x, NULL, n, acc, NULL, NULL, &wpow) : 0;
+    const size_t frames = acc ? welch(x, NULL, n, R2R_LTAS_NFFT, acc, NULL, NULL, &wpow) : 0;
     if (!frames) {
         free(acc);
         return r2r_fail(R2R_ERR_NOMEM, "ltas: out of memory");
@@ -127,12 +128,13 @@ r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS])
     return R2R_OK;
 }
 
-r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, float out[R2R_LTAS_BANDS])
+r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, size_t nfft, float out[R2R_LTAS_BANDS])
 {
-    const size_t nb = R2R_LTAS_NFFT / 2 + 1;
+    if (nfft < 1024 || (nfft & (nfft - 1))) return r2r_fail(R2R_ERR_INPUT, "ltas: coherence frame %zu", nfft);
+    const size_t nb = nfft / 2 + 1;
     double *pxx = malloc(nb * sizeof(double)), *pyy = malloc(nb * sizeof(double));
     double *pxy = malloc(2 * nb * sizeof(double)), wpow;
-    const size_t frames = pxx && pyy && pxy ? welch(x, y, n, pxx, pyy, pxy, &wpow) : 0;
+    const size_t frames = pxx && pyy && pxy ? welch(x, y, n, nfft, pxx, pyy, pxy, &wpow) : 0;
     if (!frames) {
         free(pxx), free(pyy), free(pxy);
         return r2r_fail(R2R_ERR_NOMEM, "ltas: out of memory");
@@ -141,7 +143,7 @@ r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, float ou
         const double d = pxx[k] * pyy[k];
         pxx[k] = d > 0.0 ? (pxy[2 * k] * pxy[2 * k] + pxy[2 * k + 1] * pxy[2 * k + 1]) / d : 0.0;
     }
-    project(pxx, nb, R2R_LTAS_NFFT, out);
+    project(pxx, nb, nfft, out);
     free(pxx), free(pyy), free(pxy);
     return R2R_OK;
 }

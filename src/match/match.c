@@ -64,6 +64,9 @@
  * ALIGN_MIN_SHARPNESS over the other lags means the same take (unrelated takes stay
  * near 5, see r2r_align). */
 #define ALIGN_MIN_SHARPNESS 12.0
+/* Welch frames of the coherence: 85 ms. A cabinet IR much longer than that (a 250 ms
+ * one: measured) makes the true amp's null shallower, for every candidate alike. */
+#define NULL_NFFT 4096
 #define NULL_FMIN 60.0
 #define NULL_FMAX 10000.0
 #define NULL_FLOOR 1e-5          /* 1 - coherence floor: a -50 dB null */
@@ -99,6 +102,7 @@ typedef struct {
     double fit_total;      /* the balanced flavor's loss after its EQ fit */
     double null_db;        /* aligned DI: mean 10·log10(1 - coherence) of the amp's render (NAN otherwise) */
     double null_pen;       /* ... and how much shallower than the deepest candidate's, in loss units */
+    float amp_ltas[R2R_LTAS_BANDS]; /* ... and the band power of the amp alone on that stretch */
     float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
     int ok;
     int tuned;                  /* LV2: knobs recovered (knob_from: the preset's values) */
@@ -396,7 +400,7 @@ static size_t loudest_window(const float *x, size_t n, size_t win)
 static r2r_status null_db(const float *render, const float *ref, size_t n, double top_hz, double *out)
 {
     float coh[R2R_LTAS_BANDS];
-    r2r_status s = r2r_ltas_coherence(render, ref, n, coh);
+    r2r_status s = r2r_ltas_coherence(render, ref, n, NULL_NFFT, coh);
     if (s != R2R_OK) return s;
     const double hi = top_hz < NULL_FMAX ? top_hz : NULL_FMAX;
     double acc = 0;
@@ -600,6 +604,11 @@ static r2r_status di_null_capture(di_search *j, int first, float *w)
             f2 = null_at(j, first, x2, w);
         }
     }
+    /* the amp alone at that gain: its spectrum on the same stretch picks the IR later */
+    float amp[R2R_LTAS_BANDS] = {0};
+    if (isfinite(best_f) && (render_chain(j->nams[first], NULL, 0, best_g, NULL, j->src, j->n, w) != R2R_OK ||
+                             r2r_ltas_compute(w, j->n, amp) != R2R_OK))
+        best_f = INFINITY;
     FOR_CAPTURE(j, first, k)
     {
         candidate *cd = &j->cand[k];
@@ -608,6 +617,7 @@ static r2r_status di_null_capture(di_search *j, int first, float *w)
             snprintf(cd->why, sizeof cd->why, "no input gain near %+.0f dB renders", here);
         }
         cd->gain_db = best_g, cd->null_db = best_f;
+        memcpy(cd->amp_ltas, amp, sizeof amp);
     }
     return R2R_OK;
 }
@@ -1050,13 +1060,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         long lag = 0;
         double sharp = 0;
         if (vlen[0] >= 2 * R2R_SAMPLE_RATE &&
-            r2r_align(iso.guitar, iso.frames, vsrc[0], vlen[0], &lag, &sharp) == R2R_OK && sharp >= ALIGN_MIN_SHARPNESS) {
-            /* the part of the window that lies inside the reference */
+            r2r_align(mono, a.frames, vsrc[0], vlen[0], &lag, &sharp) == R2R_OK && sharp >= ALIGN_MIN_SHARPNESS) {
+            /* the part of the window that lies inside the reference; the null test reads the
+             * reference as it is (other instruments only lower every null alike, while a
+             * separation's masks would distort the guitar itself) */
             const size_t from = lag < 0 ? (size_t)(-lag) : 0;
-            const size_t to = (long)iso.frames - lag < (long)vlen[0] ? (size_t)((long)iso.frames - lag) : vlen[0];
+            const size_t to = (long)a.frames - lag < (long)vlen[0] ? (size_t)((long)a.frames - lag) : vlen[0];
             if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
                 vsrc[0] += from, vlen[0] = to - from;
-                aligned = iso.guitar + (lag + (long)from);
+                aligned = mono + (lag + (long)from);
                 sum->di_aligned = 1;
                 if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
             }
@@ -1177,6 +1189,29 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0] + at, aligned ? aligned + at : NULL, len,
                                 ref_ltas, ref_feat, top_hz)) != R2R_OK)
             goto out;
+        /* Aligned: the cabinet IR too is chosen on that stretch, the amp's spectrum against
+         * the reference's under it (the same notes: no guess about the source left). */
+        float ref_win[R2R_LTAS_BANDS];
+        if (aligned && (s = r2r_ltas_compute(aligned + at, len, ref_win)) != R2R_OK) goto out;
+        for (int k = 0; aligned && k < nc; k++) {
+            candidate *cd = &cand[k];
+            if (!nams[k] || cd->failed) continue;
+            const int ir = r2r_retrieval_best_ir(db, cd->amp_ltas, ref_win, top_hz,
+                                                 r2r_retrieval_capture_desc(db, (size_t)cd->c)->has_cab, NULL);
+            if (ir == cd->i) continue;
+            free(irs[k]);
+            irs[k] = NULL, irn[k] = 0, cd->i = ir;
+            if (ir < (int)NI) {
+                char *ip = join_path(o.library, r2r_retrieval_ir_path(db, (size_t)ir));
+                s = ip ? r2r_ir_load(ip, &irs[k], &irn[k]) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+                free(ip);
+                if (s != R2R_OK) { /* the file changed since indexing */
+                    cd->failed = 1;
+                    snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
+                    s = R2R_OK;
+                }
+            }
+        }
     }
     for (int k = 0; k < nc; k++) {
         candidate *cd = &cand[k];

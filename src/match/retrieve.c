@@ -333,6 +333,59 @@ static void eq_residual_matrix(const int *bands, int nb, double *R)
     free(B), free(hz), free(resp);
 }
 
+/* RMS over the scored bands of ref − amp − ir (dB): with R, what a mild EQ and a level
+ * change cannot correct; else with the level (mean) removed. d: scratch of nb. */
+static double shape_distance(const float *ref, const float *amp, const float *ir, const int *bands, int nb,
+                             const double *R, double *d)
+{
+    double mean = 0, sq = 0;
+    for (int j = 0; j < nb; j++) {
+        d[j] = ref[bands[j]] - amp[bands[j]] - ir[bands[j]];
+        mean += d[j];
+        sq += d[j] * d[j];
+    }
+    if (!R) {
+        mean /= nb;
+        return sqrt(fmax(0.0, sq / nb - mean * mean));
+    }
+    sq = 0;
+    for (int a = 0; a < nb; a++) {
+        const double *row = R + (size_t)a * nb;
+        double acc = 0;
+        for (int b = 0; b < nb; b++) acc += row[b] * d[b];
+        sq += acc * acc;
+    }
+    return sqrt(sq / nb);
+}
+
+/* The scored bands: the index's band range up to max_hz (default FMAX_SCORE). */
+static int score_bands(const r2r_retrieval_db *db, double max_hz, int *bands)
+{
+    const double top = max_hz > 0 && max_hz < FMAX_SCORE ? max_hz : FMAX_SCORE;
+    int nb = 0;
+    for (int b = db->band_lo; b <= db->band_hi; b++)
+        if (r2r_ltas_band_hz(b) <= top) bands[nb++] = b;
+    return nb;
+}
+
+int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
+                          const float ref_ltas[R2R_LTAS_BANDS], double max_hz, int has_cab, double *dist_db)
+{
+    float ref[R2R_LTAS_BANDS], amp[R2R_LTAS_BANDS];
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) ref[b] = to_db(ref_ltas[b]), amp[b] = to_db(amp_ltas[b]);
+    int bands[R2R_LTAS_BANDS], best = (int)db->ni;
+    const int nb = score_bands(db, max_hz, bands);
+    double *R = nb >= 8 ? malloc((size_t)nb * nb * sizeof(double)) : NULL, d[R2R_LTAS_BANDS], top = INFINITY;
+    if (R) eq_residual_matrix(bands, nb, R);
+    for (size_t i = has_cab ? db->ni : 0; R && i <= db->ni; i++) {
+        const double v = shape_distance(ref, amp, db->idb + i * R2R_LTAS_BANDS, bands, nb, R, d);
+        if (v < top) top = v, best = (int)i;
+    }
+    free(R);
+    if (dist_db) *dist_db = top;
+    return best;
+}
+
 static int cmp_combo(const void *a, const void *b)
 {
     double x = ((const r2r_combo *)a)->distance_db, y = ((const r2r_combo *)b)->distance_db;
@@ -363,10 +416,9 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
     const size_t K = R2R_LTAS_BANDS, total = db->nc * db->G * (db->ni + 1);
     float ref[R2R_LTAS_BANDS];
     for (size_t b = 0; b < K; b++) ref[b] = to_db(ref_ltas[b]);
-    int bands[R2R_LTAS_BANDS], nb = 0;
+    int bands[R2R_LTAS_BANDS];
     const double top = opt && opt->max_hz > 0 && opt->max_hz < FMAX_SCORE ? opt->max_hz : FMAX_SCORE;
-    for (int b = db->band_lo; b <= db->band_hi; b++)
-        if (r2r_ltas_band_hz(b) <= top) bands[nb++] = b;
+    const int nb = score_bands(db, top, bands);
     if (nb < 8) return r2r_fail(R2R_ERR_INPUT, "reference has too little bandwidth to match (below %.0f Hz)", top);
     r2r_combo *all = malloc(total * sizeof *all);
     double *dyn = calloc(db->nc * db->G, sizeof(double));
@@ -386,26 +438,7 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
         for (size_t g = 0; g < db->G; g++) {
             const float *cs = db->cdb + (c * db->G + g) * K;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
-                const float *ir = db->idb + i * K;
-                double mean = 0, sq = 0, dist;
-                for (int j = 0; j < nb; j++) {
-                    d[j] = ref[bands[j]] - cs[bands[j]] - ir[bands[j]];
-                    mean += d[j];
-                    sq += d[j] * d[j];
-                }
-                if (R) {
-                    sq = 0;
-                    for (int a = 0; a < nb; a++) {
-                        const double *row = R + (size_t)a * nb;
-                        double acc = 0;
-                        for (int b = 0; b < nb; b++) acc += row[b] * d[b];
-                        sq += acc * acc;
-                    }
-                    dist = sqrt(sq / nb);
-                } else {
-                    mean /= nb;
-                    dist = sqrt(fmax(0.0, sq / nb - mean * mean));
-                }
+                const double dist = shape_distance(ref, cs, db->idb + i * K, bands, nb, R, d);
                 const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
                 all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy, dy};
             }
