@@ -1190,12 +1190,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                                 ref_ltas, ref_feat, top_hz)) != R2R_OK)
             goto out;
         /* Aligned: the cabinet IR too is chosen on that stretch, the amp's spectrum against
-         * the reference's under it (the same notes: no guess about the source left). */
+         * the reference's under it (the same notes: no guess about the source left). Not
+         * for an LV2 preset with knobs: its spectrum at the preset's settings is not yet
+         * the amp's (knob recovery comes later), and the IR would absorb the difference
+         * (knob_eval: IR found 83 % → 50 % when it did). */
         float ref_win[R2R_LTAS_BANDS];
         if (aligned && (s = r2r_ltas_compute(aligned + at, len, ref_win)) != R2R_OK) goto out;
         for (int k = 0; aligned && k < nc; k++) {
             candidate *cd = &cand[k];
-            if (!nams[k] || cd->failed) continue;
+            if (!nams[k] || cd->failed || r2r_amp_knob_count(nams[k]) > 0) continue;
             const int ir = r2r_retrieval_best_ir(db, cd->amp_ltas, ref_win, top_hz,
                                                  r2r_retrieval_capture_desc(db, (size_t)cd->c)->has_cab, NULL);
             if (ir == cd->i) continue;
@@ -1239,11 +1242,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         const size_t cap = (size_t)(KNOB_SRC_S * R2R_SAMPLE_RATE / (double)nv);
         ksrc[p] = vsrc[p], klen[p] = vlen[p] < cap ? vlen[p] : cap;
     }
-    /* the candidates the search starts best from, by its own measure */
+    /* the candidates the search starts best from, by its own measure; with the take's
+     * own DI, the deepest nulls (the null penalty decides the pick) */
     double kscore[MAX_M];
     for (int k = 0; k < nc; k++)
-        kscore[k] = cand[k].ok && r2r_amp_knob_count(nams[k]) > 0 ? shape_db(ref_ltas, cand[k].pred, top_hz) + cand[k].dyn
-                                                                   : INFINITY;
+        kscore[k] = !cand[k].ok || r2r_amp_knob_count(nams[k]) == 0 ? INFINITY
+                    : aligned                                        ? cand[k].null_db
+                                                                     : shape_db(ref_ltas, cand[k].pred, top_hz) + cand[k].dyn;
     while (s == R2R_OK && nj < KNOB_CANDIDATES) {
         int k = -1;
         for (int q = 0; q < nc; q++)
