@@ -376,10 +376,13 @@ static double unfixable_db(const float *ref, const double *pred_lin, double top_
     return n ? sqrt(sq / (double)n) : 0.0;
 }
 
-/* Start of the `win` samples of x with the most energy (0.5 s hops); 0 when x is shorter. */
-static size_t loudest_window(const float *x, size_t n, size_t win)
+/* The loudest stretch of `seconds` in x (0.5 s hops): its start, and its length in
+ * *len (all of x when x is shorter). */
+static size_t loudest_stretch(const float *x, size_t n, double seconds, size_t *len)
 {
+    const size_t win = (size_t)(seconds * R2R_SAMPLE_RATE);
     size_t best = 0;
+    *len = n < win ? n : win;
     if (n <= win) return 0;
     double acc = 0, top = -1;
     const size_t hop = R2R_SAMPLE_RATE / 2;
@@ -568,13 +571,22 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
     return s;
 }
 
-/* The null of capture `first` at gain_db (dB), or INFINITY when the model cannot take it. */
-static double null_at(di_search *j, int first, double gain_db, float *w)
+/* The deepest null found so far in a gain search, and the amp's band power there
+ * (its spectrum on the same stretch picks the IR later). */
+typedef struct {
+    double null_db, gain_db;
+    float amp[R2R_LTAS_BANDS];
+} null_best;
+
+/* The null of capture `first` at gain_db (dB), or INFINITY when the model cannot take
+ * it; a new deepest one updates *b from the same render. */
+static double null_at(di_search *j, int first, double gain_db, float *w, null_best *b)
 {
     double v;
     if (render_chain(j->nams[first], NULL, 0, gain_db, NULL, j->src, j->n, w) != R2R_OK ||
         null_db(w, j->aligned, j->n, j->top_hz, &v) != R2R_OK)
         return INFINITY;
+    if (v < b->null_db && r2r_ltas_compute(w, j->n, b->amp) == R2R_OK) b->null_db = v, b->gain_db = gain_db;
     return v;
 }
 
@@ -589,35 +601,28 @@ static r2r_status di_null_capture(di_search *j, int first, float *w)
     const double lo = r2r_retrieval_gain_db(j->db, g > 0 ? g - 1 : 0);
     const double hi = r2r_retrieval_gain_db(j->db, g + 1 < G ? g + 1 : G - 1);
     const double phi = (sqrt(5.0) - 1.0) / 2.0;
+    null_best best = {INFINITY, here, {0}};
+    null_at(j, first, here, w, &best);
     double a = lo, b = hi, x1 = b - phi * (b - a), x2 = a + phi * (b - a);
-    double f1 = null_at(j, first, x1, w), f2 = null_at(j, first, x2, w);
-    double best_g = here, best_f = null_at(j, first, here, w);
-    for (int it = 0;; it++) {
-        if (f1 < best_f) best_f = f1, best_g = x1;
-        if (f2 < best_f) best_f = f2, best_g = x2;
-        if (it == NULL_REFINE_STEPS) break;
+    double f1 = null_at(j, first, x1, w, &best), f2 = null_at(j, first, x2, w, &best);
+    for (int it = 0; it < NULL_REFINE_STEPS; it++) {
         if (f1 < f2) {
             b = x2, x2 = x1, f2 = f1, x1 = b - phi * (b - a);
-            f1 = null_at(j, first, x1, w);
+            f1 = null_at(j, first, x1, w, &best);
         } else {
             a = x1, x1 = x2, f1 = f2, x2 = a + phi * (b - a);
-            f2 = null_at(j, first, x2, w);
+            f2 = null_at(j, first, x2, w, &best);
         }
     }
-    /* the amp alone at that gain: its spectrum on the same stretch picks the IR later */
-    float amp[R2R_LTAS_BANDS] = {0};
-    if (isfinite(best_f) && (render_chain(j->nams[first], NULL, 0, best_g, NULL, j->src, j->n, w) != R2R_OK ||
-                             r2r_ltas_compute(w, j->n, amp) != R2R_OK))
-        best_f = INFINITY;
     FOR_CAPTURE(j, first, k)
     {
         candidate *cd = &j->cand[k];
-        if (!isfinite(best_f)) {
+        if (!isfinite(best.null_db)) {
             cd->failed = 1;
             snprintf(cd->why, sizeof cd->why, "no input gain near %+.0f dB renders", here);
         }
-        cd->gain_db = best_g, cd->null_db = best_f;
-        memcpy(cd->amp_ltas, amp, sizeof amp);
+        cd->gain_db = best.gain_db, cd->null_db = best.null_db;
+        memcpy(cd->amp_ltas, best.amp, sizeof best.amp);
     }
     return R2R_OK;
 }
@@ -627,8 +632,11 @@ static void *di_search_worker(void *arg)
     di_search *j = arg;
     r2r_features *fx = NULL;
     float *w = malloc(j->n * sizeof(float));
+    /* the null test needs neither the per-gain renders nor the features */
     float *cache = j->aligned ? NULL : malloc((size_t)R2R_INDEX_N_GAINS * j->n * sizeof(float));
-    r2r_status s = w && (cache || j->aligned) ? r2r_features_create(&fx) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    r2r_status s = !w || (!cache && !j->aligned) ? r2r_fail(R2R_ERR_NOMEM, "out of memory")
+                   : j->aligned                  ? R2R_OK
+                                                 : r2r_features_create(&fx);
     for (;;) {
         int first = -1;
         pthread_mutex_lock(&j->lock);
@@ -1050,8 +1058,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     const float *vsrc[64];
     size_t vlen[64], nv = 0;
     if (searched) {
-        const size_t win = (size_t)(VERIFY_DI_MAX_S * R2R_SAMPLE_RATE);
-        vsrc[0] = di + loudest_window(di, di_n, win), vlen[0] = di_n > win ? win : di_n, nv = 1;
+        vsrc[0] = di + loudest_stretch(di, di_n, VERIFY_DI_MAX_S, &vlen[0]), nv = 1;
     } else
         for (size_t p = 0; p < ps.count && p < 64; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     const float *aligned = NULL; /* the reference under the DI window when the DI is its own take */
@@ -1094,9 +1101,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     }
     if (aligned) {
         report(&o, 0.38, "null-testing every capture with your DI");
-        const size_t pw = (size_t)(PRESCREEN_S * R2R_SAMPLE_RATE) < vlen[0] ? (size_t)(PRESCREEN_S * R2R_SAMPLE_RATE)
-                                                                             : vlen[0];
-        const size_t at = loudest_window(vsrc[0], vlen[0], pw);
+        size_t pw;
+        const size_t at = loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &pw);
         null_prescreen(db, &o, vsrc[0] + at, aligned + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
         for (size_t u = 0; u < NC && norder < (size_t)o.top_m; u++) {
             size_t c = NC;
@@ -1183,8 +1189,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         report(&o, 0.47, "searching input gains with your DI");
         size_t at = 0, len = vlen[0];
         if (aligned) { /* the null is searched on a shorter loud stretch */
-            len = (size_t)(NULL_SEARCH_S * R2R_SAMPLE_RATE) < vlen[0] ? (size_t)(NULL_SEARCH_S * R2R_SAMPLE_RATE) : vlen[0];
-            at = loudest_window(vsrc[0], vlen[0], len);
+            at = loudest_stretch(vsrc[0], vlen[0], NULL_SEARCH_S, &len);
         }
         if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0] + at, aligned ? aligned + at : NULL, len,
                                 ref_ltas, ref_feat, top_hz)) != R2R_OK)
