@@ -52,16 +52,16 @@ r2r_status r2r_align(const float *y, size_t ny, const float *x, size_t nx, long 
     /* cross-spectrum Y·conj(X), phase only, inside the band where notes live */
     const double rate = 48000.0 / DECIM;
     double floor_mag = 0.0;
-    for (size_t k = 0; k < nb; k++) {
+    for (size_t k = 0; k < nb; k++) { /* the cross-spectrum, in place of Y */
         const double re = (double)sy[k][0] * sx[k][0] + (double)sy[k][1] * sx[k][1];
         const double im = (double)sy[k][1] * sx[k][0] - (double)sy[k][0] * sx[k][1];
+        sy[k][0] = (float)re, sy[k][1] = (float)im;
         floor_mag += sqrt(re * re + im * im);
     }
     floor_mag = 1e-3 * floor_mag / (double)nb; /* bins far below the average weigh little */
     for (size_t k = 0; k < nb; k++) {
         const double hz = (double)k * rate / (double)m;
-        const double re = (double)sy[k][0] * sx[k][0] + (double)sy[k][1] * sx[k][1];
-        const double im = (double)sy[k][1] * sx[k][0] - (double)sy[k][0] * sx[k][1];
+        const double re = sy[k][0], im = sy[k][1];
         const double mag = sqrt(re * re + im * im) + floor_mag;
         const int in = hz >= ALIGN_LO_HZ && hz <= ALIGN_HI_HZ && mag > 0.0; /* silence: no peak anywhere */
         sy[k][0] = in ? (float)(re / mag) : 0.0f;
