@@ -77,11 +77,11 @@ int bench_dev_library(char *dir, size_t n)
     if (system(cmd) != 0) return -1;
     const char *folders[2] = {"data/captures", "data/community-captures"};
     for (int f = 0; f < 2; f++) {
-        snprintf(cmd, sizeof cmd, "for f in '%s'/*.nam; do ln -s \"$f\" %s/nam_models/; done", bench_shared(folders[f]),
+        snprintf(cmd, sizeof cmd, "for f in '%s'/*.nam; do ln -sf \"$f\" %s/nam_models/; done", bench_shared(folders[f]),
                  dir);
         if (system(cmd) != 0) return -1;
     }
-    snprintf(cmd, sizeof cmd, "for f in '%s'/*.wav; do ln -s \"$f\" %s/cab_irs/; done", bench_shared("data/irs"), dir);
+    snprintf(cmd, sizeof cmd, "for f in '%s'/*.wav; do ln -sf \"$f\" %s/cab_irs/; done", bench_shared("data/irs"), dir);
     if (system(cmd) != 0) return -1;
     r2r_index_report rep;
     if (r2r_index_build(dir, NULL, &rep) != R2R_OK) {

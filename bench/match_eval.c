@@ -8,7 +8,7 @@
  * the features of each raw impulse response, no joint scoring.
  *
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
- * R2R_EVAL_ONLY=di runs the --di row alone. */
+ * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +220,8 @@ static void print_tally(const char *name, tally *t)
 
 int main(int argc, char **argv)
 {
-    const int only_di = getenv("R2R_EVAL_ONLY") && !strcmp(getenv("R2R_EVAL_ONLY"), "di");
+    const char *only = getenv("R2R_EVAL_ONLY");
+    const int only_di = only && !strcmp(only, "di"), only_ref = only && !strcmp(only, "ref");
     int stride = argc > 1 ? atoi(argv[1]) : 1;
     if (stride < 1) stride = 1;
     char lib[256];
@@ -339,6 +340,17 @@ int main(int argc, char **argv)
                 fprintf(stderr, "\r%d references", withdi.n);
                 continue;
             }
+            if (only_ref) { /* R2R_EVAL_ONLY=ref: the reference-alone rows */
+                if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0) continue;
+                match_s += mr.seconds;
+                add_rank(&ours, mr.crank, mr.irank, mr.tone);
+                add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat);
+                if (getenv("R2R_EVAL_VERBOSE"))
+                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f\n", caps[c], dis[d], gdb,
+                            mr.crank, mr.top, mr.irank, mr.tone);
+                fprintf(stderr, "\r%d references", ours.n);
+                continue;
+            }
             if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0 ||
                 eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0 ||
                 eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0)
@@ -427,8 +439,8 @@ int main(int argc, char **argv)
     printf("  %-34s %7s %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "IR@1", "IR@3", "tone med", "tone mean");
     if (!only_di) print_tally("r2r match (joint, verified)", &ours);
     if (!only_di) print_tally("r2r match, its EQ left flat", &noeq);
-    print_tally("r2r match --di (the performance's DI)", &withdi);
-    if (!only_di) {
+    if (!only_ref) print_tally("r2r match --di (the performance's DI)", &withdi);
+    if (!only_di && !only_ref) {
         print_tally("r2r match on a band mix (dsp isolation)", &inmix);
         print_tally("seed method (baseline)", &base);
         print_tally("oracle: true rig, no EQ", &o_raw);

@@ -214,6 +214,37 @@ static void test_resume_after_kill(void **state)
     assert_int_equal(rep.irs_indexed, 4);
 }
 
+/* A library with its own probes folder (no --probes): the index uses it and records
+ * where the probes came from, which matching later reads to render them again. */
+static void test_library_probes_folder(void **state)
+{
+    (void)state;
+    shared_path("data/captures/jcm.nam");
+    char own[4200], p[4400];
+    snprintf(own, sizeof own, "%s", test_tmpdir("index_own_probes"));
+    snprintf(p, sizeof p, "%s/nam_models", own);
+    mkdir(p, 0777);
+    link_shared(own, "data/captures/jcm.nam", "nam_models", "jcm.nam");
+    snprintf(p, sizeof p, "%s/probes", own);
+    mkdir(p, 0777);
+    float *x;
+    size_t n;
+    assert_int_equal(r2r_synth_probe(R2R_PROBE_A_NOTE_SUSTAIN, 48000, &x, &n), R2R_OK);
+    snprintf(p, sizeof p, "%s/probes/my take.wav", own);
+    assert_int_equal(r2r_audio_write_wav(p, x, 24000, 1, 48000), R2R_OK);
+    free(x);
+    r2r_index_report rep;
+    assert_int_equal(r2r_index_build(own, NULL, &rep), R2R_OK);
+    assert_int_equal(rep.captures_indexed, 1);
+    char *text;
+    assert_int_equal(r2r_index_info_json(own, &text), R2R_OK);
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    snprintf(p, sizeof p, "%s/probes", own);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "probes"), "source")->valuestring, p);
+    cJSON_Delete(o);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -369,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_build_and_failures),
         cmocka_unit_test(test_incremental_rename_remove),
         cmocka_unit_test(test_resume_after_kill),
+        cmocka_unit_test(test_library_probes_folder),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_full_dev_library),
     };

@@ -346,8 +346,8 @@ r2r_status r2r_index_build(const char *root, const r2r_index_options *opt,
         pdir = libprobes;
     }
     s = r2r_probes_load(pdir, &probes);
-    free(libprobes);
     if (s != R2R_OK) {
+        free(libprobes);
         r2r_library_scan_free(&scan);
         return s;
     }
@@ -419,6 +419,7 @@ out:
     free(items);
     r2r_catalog_close(cat);
     r2r_probes_free(&probes);
+    free(libprobes); /* pdir points here when the library's own probes folder is used */
     r2r_library_scan_free(&scan);
     return s;
 }
