@@ -120,7 +120,9 @@ static void fit_on_probes(r2r_nam *m, const float *ir, size_t irn, double gdb, c
 typedef struct {
     int crank, irank;
     double tone, tone_flat, seconds;
-    char top[96]; /* the capture ranked first */
+    char top[96];  /* the capture ranked first */
+    char pick[96]; /* the balanced recipe's capture */
+    double pick_gain;
 } match_result;
 
 static int eval_match(const char *lib, const char *work, const char *refp, int isolation, const char *di,
@@ -152,6 +154,14 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
         if (mr->crank < 0 && strstr(ep, cap)) mr->crank = k;
         if (k == 0) snprintf(mr->top, sizeof mr->top, "%s", strrchr(ep, '/') ? strrchr(ep, '/') + 1 : ep);
         k++;
+    }
+    mr->pick[0] = 0, mr->pick_gain = NAN;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "candidates"))
+    {
+        if (strcmp(cJSON_GetObjectItem(e, "flavor")->valuestring, "balanced")) continue;
+        const char *ep = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "capture"), "path")->valuestring;
+        snprintf(mr->pick, sizeof mr->pick, "%s", strrchr(ep, '/') ? strrchr(ep, '/') + 1 : ep);
+        mr->pick_gain = cJSON_GetObjectItem(e, "input_gain_db")->valuedouble;
     }
     k = 0;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "irs"))
@@ -190,15 +200,23 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
 
 typedef struct {
     int c1, c3, i1, i3, n;
+    int rig1, nrig; /* the balanced recipe's capture is the true one (matcher rows) */
     double tone[1024];
 } tally;
 
-static void add_rank(tally *t, int crank, int irank, double tone)
+/* pick: the recipe's balanced capture is the true one (1) or not (0); -1: not a recipe */
+static void add_rank(tally *t, int crank, int irank, double tone, int pick)
 {
+    if (pick >= 0) t->rig1 += pick, t->nrig++;
     t->c1 += crank == 0, t->c3 += crank >= 0 && crank < 3;
     t->i1 += irank == 0, t->i3 += irank >= 0 && irank < 3;
     if (t->n < 1024) t->tone[t->n] = tone;
     t->n++;
+}
+
+static int picked(const match_result *m, const char *cap)
+{
+    return m->pick[0] && strstr(cap, m->pick) != NULL;
 }
 
 static void print_tally(const char *name, tally *t)
@@ -214,8 +232,10 @@ static void print_tally(const char *name, tally *t)
         mean /= k;
     }
     free(v);
-    printf("  %-34s %5.0f %%  %5.0f %%   %5.0f %%  %5.0f %%   %6.2f dB  %6.2f dB\n", name, 100.0 * t->c1 / t->n,
-           100.0 * t->c3 / t->n, 100.0 * t->i1 / t->n, 100.0 * t->i3 / t->n, med, mean);
+    char rig[16] = "    -  ";
+    if (t->nrig) snprintf(rig, sizeof rig, "%5.0f %%", 100.0 * t->rig1 / t->nrig);
+    printf("  %-34s %5.0f %%  %5.0f %%  %s   %5.0f %%  %5.0f %%   %6.2f dB  %6.2f dB\n", name, 100.0 * t->c1 / t->n,
+           100.0 * t->c3 / t->n, rig, 100.0 * t->i1 / t->n, 100.0 * t->i3 / t->n, med, mean);
 }
 
 int main(int argc, char **argv)
@@ -333,7 +353,7 @@ int main(int argc, char **argv)
             if (only_di) { /* R2R_EVAL_ONLY=di: the --di row alone */
                 if (eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) continue;
                 match_di_s += md.seconds;
-                add_rank(&withdi, md.crank, md.irank, md.tone);
+                add_rank(&withdi, md.crank, md.irank, md.tone, picked(&md, caps[c]));
                 if (getenv("R2R_EVAL_VERBOSE"))
                     fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f\n", caps[c], dis[d], gdb,
                             md.crank, md.top, md.irank, md.tone);
@@ -343,11 +363,11 @@ int main(int argc, char **argv)
             if (only_ref) { /* R2R_EVAL_ONLY=ref: the reference-alone rows */
                 if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0) continue;
                 match_s += mr.seconds;
-                add_rank(&ours, mr.crank, mr.irank, mr.tone);
-                add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat);
+                add_rank(&ours, mr.crank, mr.irank, mr.tone, picked(&mr, caps[c]));
+                add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat, picked(&mr, caps[c]));
                 if (getenv("R2R_EVAL_VERBOSE"))
-                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f\n", caps[c], dis[d], gdb,
-                            mr.crank, mr.top, mr.irank, mr.tone);
+                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB\n",
+                            caps[c], dis[d], gdb, mr.crank, mr.top, mr.irank, mr.tone, mr.tone_flat, mr.pick, mr.pick_gain);
                 fprintf(stderr, "\r%d references", ours.n);
                 continue;
             }
@@ -356,20 +376,20 @@ int main(int argc, char **argv)
                 eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0)
                 continue;
             match_s += mr.seconds, match_di_s += md.seconds, match_mix_s += mm.seconds;
-            add_rank(&inmix, mm.crank, mm.irank, mm.tone);
-            add_rank(&ours, mr.crank, mr.irank, mr.tone);
-            add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat);
-            add_rank(&withdi, md.crank, md.irank, md.tone);
+            add_rank(&inmix, mm.crank, mm.irank, mm.tone, picked(&mm, caps[c]));
+            add_rank(&ours, mr.crank, mr.irank, mr.tone, picked(&mr, caps[c]));
+            add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat, picked(&mr, caps[c]));
+            add_rank(&withdi, md.crank, md.irank, md.tone, picked(&md, caps[c]));
             /* ---- oracles: the true rig without EQ, and with the EQ fitted on the probes ---- */
             {
                 const float *tir = truth_ir >= 0 ? irs[truth_ir] : NULL;
                 const size_t tirn = truth_ir >= 0 ? irlen[truth_ir] : 0;
                 chain(m, tir, tirn, gdb, NULL, x, n, w);
-                add_rank(&o_raw, 0, 0, tone_distance(w, z, n));
+                add_rank(&o_raw, 0, 0, tone_distance(w, z, n), -1);
                 r2r_eq oeq;
                 fit_on_probes(m, tir, tirn, gdb, &ps, z, n, &oeq);
                 chain(m, tir, tirn, gdb, &oeq, x, n, w);
-                add_rank(&o_fit, 0, 0, tone_distance(w, z, n));
+                add_rank(&o_fit, 0, 0, tone_distance(w, z, n), -1);
             }
             if (getenv("R2R_EVAL_VERBOSE"))
                 fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d/%d/%d, IR %d/%d/%d, tone %.2f (flat %.2f, DI %.2f, mix %.2f; oracle %.2f / %.2f)\n",
@@ -422,12 +442,12 @@ int main(int argc, char **argv)
                     r2r_eq beq;
                     fit_on_probes(bm, irs[bi], irlen[bi], 0.0, &ps, z, n, &beq);
                     chain(bm, irs[bi], irlen[bi], 0.0, &beq, x, n, w);
-                    add_rank(&base, brank, birank, tone_distance(w, z, n));
+                    add_rank(&base, brank, birank, tone_distance(w, z, n), -1);
                     r2r_nam_free(bm);
                 } else
-                    add_rank(&base, brank, birank, NAN);
+                    add_rank(&base, brank, birank, NAN, -1);
             } else
-                add_rank(&base, brank, birank, NAN);
+                add_rank(&base, brank, birank, NAN, -1);
             fprintf(stderr, "\r%d references", ours.n);
         }
         r2r_nam_free(m);
@@ -436,7 +456,8 @@ int main(int argc, char **argv)
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
            "  +-9 dB, random cabinet IR of 4 (none for full rigs), random EQ +-2 dB per band\n\n",
            only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, sizeof dis / sizeof dis[0], EXCERPT_S);
-    printf("  %-34s %7s %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "IR@1", "IR@3", "tone med", "tone mean");
+    printf("  %-34s %7s %7s  %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "rig", "IR@1", "IR@3", "tone med",
+           "tone mean");
     if (!only_di) print_tally("r2r match (joint, verified)", &ours);
     if (!only_di) print_tally("r2r match, its EQ left flat", &noeq);
     if (!only_ref) print_tally("r2r match --di (the performance's DI)", &withdi);

@@ -119,6 +119,41 @@ static void test_self_consistency(void **state)
         assert_int_equal(r2r_retrieval_best_ir(db, amp, ref, 0.0, 1, NULL), 2);
         assert_int_equal(r2r_nam_render(m, x, y, n), R2R_OK);
     }
+    /* The source as a mixture of probes: a "performance" that is 80 % chords and 20 %
+     * high single notes (band powers mixed by time share) through jcm and the cabinet.
+     * The fit finds those shares (the prior pulls them a little toward even) and
+     * explains the reference better than the even mean does. */
+    {
+        const r2r_probe_kind kinds[2] = {R2R_PROBE_POWER_CHORD, R2R_PROBE_HIGH_E_SUSTAIN};
+        float each[2 * R2R_LTAS_BANDS], mixed[R2R_LTAS_BANDS], even[R2R_LTAS_BANDS];
+        for (int k = 0; k < 2; k++) {
+            float *px, *py = malloc(48000 * sizeof(float)), *pz = malloc(48000 * sizeof(float));
+            size_t pn;
+            assert_int_equal(r2r_synth_probe(kinds[k], 48000, &px, &pn), R2R_OK);
+            assert_int_equal(r2r_nam_render(m, px, py, 48000), R2R_OK);
+            assert_int_equal(r2r_convolve(py, 48000, h, hn, pz), R2R_OK);
+            r2r_ltas_compute(pz, 48000, each + k * R2R_LTAS_BANDS);
+            free(px), free(py), free(pz);
+        }
+        for (int share = 0; share < 2; share++) {
+            const double a = share ? 0.2 : 0.8;
+            for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+                mixed[b] = (float)(3.0 * (a * each[b] + (1 - a) * each[R2R_LTAS_BANDS + b]));
+                even[b] = 0.5f * (each[b] + each[R2R_LTAS_BANDS + b]);
+            }
+            double w[2];
+            const double dm = r2r_retrieval_mix_fit(db, each, 2, mixed, 0.0, w);
+            const double de = r2r_retrieval_shape_distance(db, even, mixed, 0.0);
+            print_message("mixture %.1f/%.1f: fitted %.2f/%.2f, %.2f dB (even mean %.2f dB)\n", a, 1 - a, w[0], w[1], dm,
+                          de);
+            assert_float_equal(w[0] + w[1], 1.0, 1e-9);
+            assert_true(fabs(w[0] - a) < 0.15);
+            assert_true(dm < 0.5 * de);
+        }
+        double w1;
+        assert_true(isnan(r2r_retrieval_mix_fit(db, each, 1, mixed, 0.0, &w1)) || fabs(w1 - 1.0) < 1e-9);
+        assert_float_equal(r2r_retrieval_shape_distance(db, mixed, mixed, 0.0), 0.0, 1e-6);
+    }
     /* Without a cabinet: "no IR" wins. */
     r2r_ltas_compute(y, n, ref);
     assert_int_equal(r2r_retrieval_rank(db, ref, NULL, top, 8, &got), R2R_OK);

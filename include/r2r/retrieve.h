@@ -61,6 +61,8 @@ typedef struct {
     double max_hz;   /* ignore bands above (a band-limited reference); 0 = default 10 kHz */
     int pair_rules;  /* a capture with a cabinet only with "no IR" */
     int eq_invariant; /* distance after removing what a mild 6-band EQ can correct */
+    int source_mix;   /* with eq_invariant: the reference's source as a fitted mixture of the
+                         probes (r2r_retrieval_mix_fit) rather than their even mean */
 } r2r_rank_options;
 
 r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
@@ -78,6 +80,17 @@ double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *
 int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
                           const float ref_ltas[R2R_LTAS_BANDS], double max_hz, int has_cab, double *dist_db);
 
+/* The source as a mixture of the probes: the weights w[P] (summing to 1) of the probes'
+ * band powers probe_ltas[P][R2R_LTAS_BANDS] (each probe through one chain) whose
+ * weighted mean best matches the reference by the ranking's EQ-invariant distance over
+ * the bands up to max_hz (0: default); returns that distance (dB, the prior's cost on
+ * uneven weights included), NAN with even weights when it cannot be fitted. */
+double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas, size_t P,
+                             const float ref_ltas[R2R_LTAS_BANDS], double max_hz, double *w);
+/* The ranking's EQ-invariant distance (dB) of a predicted band spectrum from the
+ * reference's, over the bands up to max_hz (0: default). */
+double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
+                                    const float ref_ltas[R2R_LTAS_BANDS], double max_hz);
 /* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);
 

@@ -672,7 +672,8 @@ static r2r_status di_gain_search(candidate *cand, int nc, r2r_amp **nams, float 
 /* The sources through a chain: band power averaged over the sources, and the raw
  * features averaged likewise (as the index keeps them). */
 static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double gain_db, const float *const *src,
-                                const size_t *len, size_t ns, r2r_features *fx, float *buf, float *ltas, float *feat)
+                                const size_t *len, size_t ns, r2r_features *fx, float *buf, float *ltas, float *feat,
+                                float *each)
 {
     double acc[R2R_LTAS_BANDS] = {0}, facc[R2R_FEATURES_DIM] = {0};
     r2r_status s = R2R_OK;
@@ -680,6 +681,7 @@ static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double 
         float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
         s = render_chain(m, ir, irn, gain_db, NULL, src[p], len[p], buf);
         if (s == R2R_OK) s = r2r_ltas_compute(buf, len[p], b);
+        if (s == R2R_OK && each) memcpy(each + p * R2R_LTAS_BANDS, b, sizeof b);
         if (s == R2R_OK && feat) s = r2r_features_extract_raw(fx, buf, len[p], f);
         for (int q = 0; s == R2R_OK && q < R2R_LTAS_BANDS; q++) acc[q] += b[q] / (double)ns;
         for (int q = 0; s == R2R_OK && feat && q < R2R_FEATURES_DIM; q++) facc[q] += f[q] / (double)ns;
@@ -687,6 +689,20 @@ static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double 
     for (int q = 0; s == R2R_OK && q < R2R_LTAS_BANDS; q++) ltas[q] = (float)acc[q];
     for (int q = 0; s == R2R_OK && feat && q < R2R_FEATURES_DIM; q++) feat[q] = (float)facc[q];
     return s;
+}
+
+/* The probes' verified spectra as the mixture that best explains the reference (the
+ * ranking's source model, r2r_retrieval_mix_fit): pred = Σ w_p · each_p. */
+static void mix_pred(const r2r_retrieval_db *db, const float *each, size_t ns, const float *ref_ltas, double top_hz,
+                     float *pred)
+{
+    double w[64];
+    if (ns < 2 || ns > 64 || !isfinite(r2r_retrieval_mix_fit(db, each, ns, ref_ltas, top_hz, w))) return;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        double acc = 0;
+        for (size_t p = 0; p < ns; p++) acc += w[p] * each[p * R2R_LTAS_BANDS + b];
+        pred[b] = (float)acc;
+    }
 }
 
 /* How far a rendered tone is from the reference before any EQ: RMS (dB) of the
@@ -727,7 +743,7 @@ typedef struct {
 static r2r_status knob_eval(knob_job *j, r2r_features *fx, float *buf, double *score)
 {
     float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
-    r2r_status s = measure_chain(j->amp, j->ir, j->irn, j->cd->gain_db, j->src, j->len, j->ns, fx, buf, b, f);
+    r2r_status s = measure_chain(j->amp, j->ir, j->irn, j->cd->gain_db, j->src, j->len, j->ns, fx, buf, b, f, NULL);
     j->cd->tune_renders++;
     if (s == R2R_OK) *score = shape_db(j->ref_ltas, b, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
     else if (s != R2R_ERR_NOMEM) *score = INFINITY, s = R2R_OK; /* a setting the plugin cannot take */
@@ -883,7 +899,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     r2r_isolated iso = {0};
     r2r_retrieval_db *db = NULL;
     r2r_probe_set ps = {0};
-    float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL, *chain = NULL;
+    float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL, *chain = NULL, *ybuf = NULL, *each = NULL;
     r2r_combo *all = NULL;
     r2r_features *fx = NULL;
     r2r_amp *nams[MAX_M] = {0};
@@ -1027,7 +1043,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         goto out;
     }
     size_t nall = 0;
-    r2r_rank_options ro = {max_hz, 1, 1};
+    r2r_rank_options ro = {max_hz, 1, 1, 1};
     if ((s = r2r_retrieval_rank_ex(db, ref_ltas, ref_feat, &ro, all, total, &nall)) != R2R_OK) goto out;
     if ((o.isolation == R2R_ISO_DSP || o.isolation == R2R_ISO_MOCK) && nall > 0) {
         /* compare like with like: the reference without its isolation's colour, ranked again */
@@ -1161,8 +1177,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.45, "verifying the best candidates");
     size_t maxp = 0;
     for (size_t p = 0; p < nv; p++) maxp = vlen[p] > maxp ? vlen[p] : maxp;
-    float *ybuf = malloc(maxp * sizeof(float));
-    if (!ybuf) {
+    ybuf = malloc(maxp * sizeof(float)), each = malloc((nv + 1) * R2R_LTAS_BANDS * sizeof(float));
+    if (!ybuf || !each) {
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -1228,13 +1244,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
          * the probes (the level does not matter to these dimensions). */
         float vf[R2R_FEATURES_DIM];
         if (!cd->failed &&
-            measure_chain(nams[k], irs[k], irn[k], cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, searched ? vf : NULL) != R2R_OK)
+            measure_chain(nams[k], irs[k], irn[k], cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, searched ? vf : NULL, each) != R2R_OK)
             cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
         if (cd->failed) { /* reported and skipped */
             warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cd->c)->name, cd->why);
             continue;
         }
         if (searched) cd->dyn = r2r_retrieval_dynamics_distance(db, ref_feat, vf);
+        else mix_pred(db, each, nv, ref_ltas, top_hz, cd->pred);
         cd->ok = 1;
         report(&o, 0.45 + 0.2 * (k + 1) / nc, "verifying the best candidates");
     }
@@ -1279,9 +1296,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             r2r_status ks = jobs[q].status;
             if (ks != R2R_OK) r2r_fail(ks, "%s", jobs[q].why);
             if (ks == R2R_OK)
-                ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, vf);
+                ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, vf, each);
             if (ks == R2R_OK) {
                 cd->dyn = r2r_retrieval_dynamics_distance(db, ref_feat, vf);
+                if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd->pred);
                 continue;
             }
             if (ks == R2R_ERR_NOMEM) {
@@ -1293,7 +1311,6 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cd->c)->name, r2r_last_error());
         }
     }
-    free(ybuf);
     if (s != R2R_OK) goto out;
     tm[4] = now_s() - t0;
 
@@ -1328,12 +1345,19 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         const double grid = r2r_retrieval_gain_db(db, cd->g);
         /* the seed's penalty on leaving the grid, unless the null test measured the gain */
         const double gpen = aligned ? 0.0 : fabs(cd->gain_db - grid) / GAIN_PENALTY_DIV;
+        /* From the reference alone, the flavors' loss sees only what its EQ could fix
+         * beyond the source's uncertainty (shape_target), which tells rigs apart poorly:
+         * the ranking's EQ-invariant distance of the verified spectrum joins it, so the
+         * pick agrees with the retrieval (bench/match_eval: the recipe's capture was the
+         * true one in 13 % of the references without it, 22 % with it). */
+        double ident = searched ? 0.0 : r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
+        if (!isfinite(ident)) ident = 0.0;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
             r2r_eq eq;
             r2r_eqfit_loss L;
             if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
                 goto out;
-            const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen;
+            const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen + ident;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
             if (tot < pick[f].total) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
@@ -1622,7 +1646,7 @@ out:
         r2r_amp_free(nams[k]);
         free(irs[k]);
     }
-    free(all), free(mono), free(seg), free(di), free(prev), free(chain);
+    free(all), free(mono), free(seg), free(di), free(prev), free(chain), free(ybuf), free(each);
     r2r_probes_free(&ps);
     if (fx) r2r_features_destroy(fx);
     r2r_retrieval_close(db);
