@@ -8,7 +8,8 @@
  * the features of each raw impulse response, no joint scoring.
  *
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
- * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference alone. */
+ * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference
+ * alone; R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and cabinets (held-out runs). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +35,21 @@
 #define EXCERPT_S 6.0
 #define MAX_CAPS 256
 
-static const char *const dis[] = {"power-guitar", "metalcore-guitar", "jazz_hop-guitar", "lunar-guitar"};
-static const char *const cabs[] = {"celestion.wav", "mesa.wav", "eminence.wav", "ampeg.wav"};
+/* The protocol's DIs and cabinets; R2R_EVAL_DIS / R2R_EVAL_CABS (comma lists) replace
+ * them for held-out runs (other DIs of shared/data/di; IRs in the kept library's cab_irs). */
+static const char *dis[8] = {"power-guitar", "metalcore-guitar", "jazz_hop-guitar", "lunar-guitar"};
+static const char *cabs[8] = {"celestion.wav", "mesa.wav", "eminence.wav", "ampeg.wav"};
+static size_t ndis = 4, ncabs = 4;
+
+static size_t split_list(const char *env, const char **out, size_t max, size_t keep)
+{
+    const char *v = getenv(env);
+    if (!v || !*v) return keep;
+    char *copy = strdup(v), *save = NULL;
+    size_t n = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) out[n++] = t;
+    return n ? n : keep; /* the copy lives as long as the program */
+}
 
 static double urand(unsigned *s)
 {
@@ -243,6 +257,8 @@ int main(int argc, char **argv)
     const char *only = getenv("R2R_EVAL_ONLY");
     const int only_di = only && !strcmp(only, "di"), only_ref = only && !strcmp(only, "ref");
     int stride = argc > 1 ? atoi(argv[1]) : 1;
+    ndis = split_list("R2R_EVAL_DIS", dis, 8, ndis);
+    ncabs = split_list("R2R_EVAL_CABS", cabs, 8, ncabs);
     if (stride < 1) stride = 1;
     char lib[256];
     double t0 = bench_now();
@@ -311,7 +327,7 @@ int main(int argc, char **argv)
         r2r_nam *m;
         if (r2r_nam_load(p, 0, &m) != R2R_OK) continue;
         const int rig = strstr(caps[c], "-Cab-") != NULL; /* full rigs by their file names */
-        for (size_t d = 0; d < sizeof dis / sizeof dis[0]; d++) {
+        for (size_t d = 0; d < ndis; d++) {
             char rel[256];
             snprintf(rel, sizeof rel, "data/di/%s.wav", dis[d]);
             r2r_audio a;
@@ -321,7 +337,7 @@ int main(int argc, char **argv)
             const float pk = r2r_peak(x, n);
             for (size_t i = 0; i < n; i++) x[i] *= (float)(r2r_db_to_lin(R2R_DI_PEAK_DBFS) / pk);
             const double gdb = urand(&seed) * 18.0 - 9.0;
-            const int cab = (int)(urand(&seed) * 4) % 4;
+            const int cab = (int)(urand(&seed) * (double)ncabs) % (int)ncabs;
             int truth_ir = -1; /* -1: no IR */
             for (int i = 0; i < nirs && !rig; i++)
                 if (strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(irrows, i), "path")->valuestring, cabs[cab])) truth_ir = i;
@@ -455,7 +471,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "\n");
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
            "  +-9 dB, random cabinet IR of 4 (none for full rigs), random EQ +-2 dB per band\n\n",
-           only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, sizeof dis / sizeof dis[0], EXCERPT_S);
+           only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, ndis, EXCERPT_S);
     printf("  %-34s %7s %7s  %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "rig", "IR@1", "IR@3", "tone med",
            "tone mean");
     if (!only_di) print_tally("r2r match (joint, verified)", &ours);

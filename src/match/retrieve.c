@@ -287,59 +287,83 @@ void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, f
     for (int b = 0; b < R2R_LTAS_BANDS; b++) out[b] = cs[b] + ir[b];
 }
 
-/* I − B(BᵀB + Λ)⁻¹Bᵀ over the scored bands, B = [1, unit-gain dB shapes of the six EQ
- * bands]: applied to a dB difference it leaves what a mild EQ and a level change cannot
- * correct. Solved with a small Gauss-Jordan (7×7). */
-static void eq_residual_matrix(const int *bands, int nb, double *R)
+/* R = I − B(BᵀB + Λ)⁻¹Bᵀ over the scored bands, B = [1, unit-gain dB shapes of the six
+ * EQ bands]: applied to a dB difference it leaves what a mild EQ and a level change
+ * cannot correct. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d =
+ * d − Q(Bᵀd) costs O(nb) per vector. The 7×7 inverse by Gauss-Jordan. */
+enum { EQ_NB = R2R_EQ_BANDS + 1 };
+static int eq_residual_factors(const int *bands, int nb, double *B, double *Q)
 {
-    enum { NB = R2R_EQ_BANDS + 1 };
-    double *B = malloc((size_t)nb * NB * sizeof(double));
-    double *hz = malloc((size_t)nb * sizeof(double)), *resp = malloc((size_t)nb * sizeof(double));
-    if (!B || !hz || !resp) {
-        for (int i = 0; i < nb * nb; i++) R[i] = (i % (nb + 1)) == 0;
-        free(B), free(hz), free(resp);
-        return;
-    }
-    for (int i = 0; i < nb; i++) hz[i] = r2r_ltas_band_hz(bands[i]), B[i * NB] = 1.0;
+    double hz[R2R_LTAS_BANDS], resp[R2R_LTAS_BANDS];
+    if (nb > R2R_LTAS_BANDS) return -1;
+    for (int i = 0; i < nb; i++) hz[i] = r2r_ltas_band_hz(bands[i]), B[i * EQ_NB] = 1.0;
     for (int j = 0; j < R2R_EQ_BANDS; j++) {
         r2r_eq eq;
         r2r_eq_flat(&eq);
         eq.band[j].gain_db = 1.0;
         r2r_eq_response_db(&eq, hz, (size_t)nb, R2R_SAMPLE_RATE, resp);
-        for (int i = 0; i < nb; i++) B[i * NB + 1 + j] = resp[i];
+        for (int i = 0; i < nb; i++) B[i * EQ_NB + 1 + j] = resp[i];
     }
-    double A[NB][2 * NB];
-    for (int a = 0; a < NB; a++)
-        for (int b = 0; b < NB; b++) {
+    double A[EQ_NB][2 * EQ_NB];
+    for (int a = 0; a < EQ_NB; a++)
+        for (int b = 0; b < EQ_NB; b++) {
             double acc = 0;
-            for (int i = 0; i < nb; i++) acc += B[i * NB + a] * B[i * NB + b];
+            for (int i = 0; i < nb; i++) acc += B[i * EQ_NB + a] * B[i * EQ_NB + b];
             A[a][b] = acc + (a == b && a > 0 ? EQ_RIDGE * nb : 0.0);
-            A[a][NB + b] = a == b;
+            A[a][EQ_NB + b] = a == b;
         }
-    for (int col = 0; col < NB; col++) {
+    for (int col = 0; col < EQ_NB; col++) {
         int piv = col;
-        for (int r = col + 1; r < NB; r++)
+        for (int r = col + 1; r < EQ_NB; r++)
             if (fabs(A[r][col]) > fabs(A[piv][col])) piv = r;
-        for (int k = 0; k < 2 * NB; k++) {
+        for (int k = 0; k < 2 * EQ_NB; k++) {
             double t = A[col][k];
             A[col][k] = A[piv][k], A[piv][k] = t;
         }
         const double d = A[col][col];
-        for (int k = 0; k < 2 * NB; k++) A[col][k] /= d;
-        for (int r = 0; r < NB; r++)
+        for (int k = 0; k < 2 * EQ_NB; k++) A[col][k] /= d;
+        for (int r = 0; r < EQ_NB; r++)
             if (r != col) {
                 const double f = A[r][col];
-                for (int k = 0; k < 2 * NB; k++) A[r][k] -= f * A[col][k];
+                for (int k = 0; k < 2 * EQ_NB; k++) A[r][k] -= f * A[col][k];
             }
+    }
+    for (int i = 0; i < nb; i++)
+        for (int b = 0; b < EQ_NB; b++) {
+            double acc = 0;
+            for (int a = 0; a < EQ_NB; a++) acc += B[i * EQ_NB + a] * A[a][EQ_NB + b];
+            Q[i * EQ_NB + b] = acc;
+        }
+    return 0;
+}
+
+/* R itself (nb × nb), for the distances that apply it to one vector per candidate. */
+static void eq_residual_matrix(const int *bands, int nb, double *R)
+{
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
+    if (eq_residual_factors(bands, nb, B, Q) != 0) {
+        for (int i = 0; i < nb * nb; i++) R[i] = (i % (nb + 1)) == 0;
+        return;
     }
     for (int i = 0; i < nb; i++)
         for (int j = 0; j < nb; j++) {
             double acc = 0;
-            for (int a = 0; a < NB; a++)
-                for (int b = 0; b < NB; b++) acc += B[i * NB + a] * A[a][NB + b] * B[j * NB + b];
+            for (int a = 0; a < EQ_NB; a++) acc += Q[i * EQ_NB + a] * B[j * EQ_NB + a];
             R[i * nb + j] = (i == j) - acc;
         }
-    free(B), free(hz), free(resp);
+}
+
+/* y = R·x through the factors (x and y may not alias). */
+static void eq_residual_apply(const double *B, const double *Q, int nb, const double *x, double *y)
+{
+    double t[EQ_NB] = {0};
+    for (int i = 0; i < nb; i++)
+        for (int a = 0; a < EQ_NB; a++) t[a] += B[i * EQ_NB + a] * x[i];
+    for (int i = 0; i < nb; i++) {
+        double acc = 0;
+        for (int a = 0; a < EQ_NB; a++) acc += Q[i * EQ_NB + a] * t[a];
+        y[i] = x[i] - acc;
+    }
 }
 
 /* RMS over the scored bands of ref − amp − ir (dB): with R, what a mild EQ and a level
@@ -385,15 +409,15 @@ typedef struct {
     size_t P;
     const int *bands;
     int nb;
-    const double *R;
+    const double *B, *Q; /* the factors of R (eq_residual_factors) */
 } mix_problem;
 
 /* Cost at log-weights u: mean square of R·d over the bands plus the ridge; r = R·d and,
- * when RJ is given, R times the Jacobian of d (nb × MIX_MAX_P). */
+ * when RJ is given, R times the Jacobian of d, one column of nb per probe. */
 static double mix_cost(const mix_problem *m, const double *u, double *r, double *RJ)
 {
     const double c10 = 10.0 / log(10.0);
-    double w[MIX_MAX_P], d[R2R_LTAS_BANDS], S[R2R_LTAS_BANDS], ub = 0, cost = 0;
+    double w[MIX_MAX_P], d[R2R_LTAS_BANDS] = {0}, S[R2R_LTAS_BANDS], ub = 0, cost = 0;
     for (size_t p = 0; p < m->P; p++) w[p] = exp(u[p]), ub += u[p] / (double)m->P;
     for (int j = 0; j < m->nb; j++) {
         double acc = 0;
@@ -401,20 +425,12 @@ static double mix_cost(const mix_problem *m, const double *u, double *r, double 
         S[j] = acc > 1e-30 ? acc : 1e-30;
         d[j] = m->ref[m->bands[j]] - c10 * log(S[j]) - m->ir[m->bands[j]];
     }
-    for (int a = 0; a < m->nb; a++) {
-        const double *row = m->R + (size_t)a * m->nb;
-        double acc = 0;
-        for (int b = 0; b < m->nb; b++) acc += row[b] * d[b];
-        r[a] = acc, cost += acc * acc / m->nb;
-    }
+    eq_residual_apply(m->B, m->Q, m->nb, d, r);
+    for (int a = 0; a < m->nb; a++) cost += r[a] * r[a] / m->nb;
     for (size_t p = 0; p < m->P; p++) cost += MIX_ETA * (u[p] - ub) * (u[p] - ub);
-    for (int a = 0; RJ && a < m->nb; a++) {
-        const double *row = m->R + (size_t)a * m->nb;
-        for (size_t p = 0; p < m->P; p++) {
-            double acc = 0;
-            for (int b = 0; b < m->nb; b++) acc -= row[b] * c10 * w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[b]] / S[b];
-            RJ[a * MIX_MAX_P + p] = acc;
-        }
+    for (size_t p = 0; RJ && p < m->P; p++) {
+        for (int j = 0; j < m->nb; j++) d[j] = -c10 * w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[j]] / S[j];
+        eq_residual_apply(m->B, m->Q, m->nb, d, RJ + p * R2R_LTAS_BANDS);
     }
     return cost;
 }
@@ -450,7 +466,7 @@ static void solve_small(double A[MIX_MAX_P][MIX_MAX_P], double *y, size_t P)
 static double mix_distance(const mix_problem *m, double *w)
 {
     double u[MIX_MAX_P] = {0}, un[MIX_MAX_P], r[R2R_LTAS_BANDS], rn[R2R_LTAS_BANDS];
-    double RJ[R2R_LTAS_BANDS * MIX_MAX_P], lambda = 1e-2;
+    double RJ[MIX_MAX_P * R2R_LTAS_BANDS], lambda = 1e-2;
     const size_t P = m->P;
     double cost = mix_cost(m, u, r, RJ);
     for (int it = 0; it < MIX_ITERS; it++) {
@@ -460,10 +476,10 @@ static double mix_distance(const mix_problem *m, double *w)
             double g = 0;
             for (size_t q = 0; q < P; q++) {
                 double acc = 0;
-                for (int a = 0; a < m->nb; a++) acc += RJ[a * MIX_MAX_P + p] * RJ[a * MIX_MAX_P + q] / m->nb;
+                for (int a = 0; a < m->nb; a++) acc += RJ[p * R2R_LTAS_BANDS + a] * RJ[q * R2R_LTAS_BANDS + a] / m->nb;
                 A[p][q] = acc + (p == q ? lambda + MIX_ETA : 0.0) - MIX_ETA / (double)P;
             }
-            for (int a = 0; a < m->nb; a++) g += RJ[a * MIX_MAX_P + p] * r[a] / m->nb;
+            for (int a = 0; a < m->nb; a++) g += RJ[p * R2R_LTAS_BANDS + a] * r[a] / m->nb;
             step[p] = -(g + MIX_ETA * (u[p] - ub));
         }
         solve_small(A, step, P);
@@ -518,16 +534,13 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
     for (int b = 0; b < R2R_LTAS_BANDS; b++) ref[b] = to_db(ref_ltas[b]);
     int bands[R2R_LTAS_BANDS];
     const int nb = score_bands(db, max_hz, bands);
-    double *R = nb >= 8 && P >= 1 && P <= MIX_MAX_P ? malloc((size_t)nb * nb * sizeof(double)) : NULL;
-    if (!R) { /* too few bands or probes: the even mixture */
-        for (size_t p = 0; p < P; p++) w[p] = 1.0 / (double)P;
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
+    if (nb < 8 || P < 1 || P > MIX_MAX_P || eq_residual_factors(bands, nb, B, Q) != 0) {
+        for (size_t p = 0; p < P; p++) w[p] = 1.0 / (double)P; /* too few bands or probes: even */
         return NAN;
     }
-    eq_residual_matrix(bands, nb, R);
-    const mix_problem m = {ref, probe_ltas, db->idb + db->ni * R2R_LTAS_BANDS, P, bands, nb, R};
-    const double d = mix_distance(&m, w);
-    free(R);
-    return d;
+    const mix_problem m = {ref, probe_ltas, db->idb + db->ni * R2R_LTAS_BANDS, P, bands, nb, B, Q};
+    return mix_distance(&m, w);
 }
 
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
@@ -584,15 +597,15 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
     for (size_t r = 0; ref_feat && r < db->nc * db->G; r++)
         dyn[r] = r2r_retrieval_dynamics_distance(db, ref_feat, db->cft + r * R2R_FEAT_DIM);
     size_t m = 0;
-    double d[R2R_LTAS_BANDS], wmix[MIX_MAX_P];
-    const int mix = R && db->cpl && opt->source_mix;
+    double d[R2R_LTAS_BANDS], wmix[MIX_MAX_P], B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
+    const int mix = R && db->cpl && opt->source_mix && eq_residual_factors(bands, nb, B, Q) == 0;
     for (size_t c = 0; c < db->nc; c++) {
         const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
         for (size_t g = 0; g < db->G; g++) {
             const float *cs = db->cdb + (c * db->G + g) * K;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 const mix_problem mp = {ref, mix ? db->cpl + (c * db->G + g) * db->P * K : NULL, db->idb + i * K,
-                                        db->P, bands, nb, R};
+                                        db->P, bands, nb, B, Q};
                 const double dist = mix ? mix_distance(&mp, wmix) : shape_distance(ref, cs, db->idb + i * K, bands, nb, R, d);
                 const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
                 all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy, dy};
