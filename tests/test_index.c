@@ -214,6 +214,16 @@ static void test_resume_after_kill(void **state)
     assert_int_equal(rep.irs_indexed, 4);
 }
 
+/* Half a second of a built-in probe as a WAV file: a short probe keeps the builds quick. */
+static void write_probe(const char *path, r2r_probe_kind kind)
+{
+    float *x;
+    size_t n;
+    assert_int_equal(r2r_synth_probe(kind, 48000, &x, &n), R2R_OK);
+    assert_int_equal(r2r_audio_write_wav(path, x, n < 24000 ? n : 24000, 1, 48000), R2R_OK);
+    free(x);
+}
+
 /* A library with its own probes folder (no --probes): the index uses it and records
  * where the probes came from, which matching later reads to render them again. */
 static void test_library_probes_folder(void **state)
@@ -227,12 +237,8 @@ static void test_library_probes_folder(void **state)
     link_shared(own, "data/captures/jcm.nam", "nam_models", "jcm.nam");
     snprintf(p, sizeof p, "%s/probes", own);
     mkdir(p, 0777);
-    float *x;
-    size_t n;
-    assert_int_equal(r2r_synth_probe(R2R_PROBE_A_NOTE_SUSTAIN, 48000, &x, &n), R2R_OK);
     snprintf(p, sizeof p, "%s/probes/my take.wav", own);
-    assert_int_equal(r2r_audio_write_wav(p, x, 24000, 1, 48000), R2R_OK);
-    free(x);
+    write_probe(p, R2R_PROBE_A_NOTE_SUSTAIN);
     r2r_index_report rep;
     assert_int_equal(r2r_index_build(own, NULL, &rep), R2R_OK);
     assert_int_equal(rep.captures_indexed, 1);
@@ -318,12 +324,8 @@ static void test_full_dev_library(void **state)
     /* One short probe keeps this test quick, under the sanitizers too. */
     char one[4200];
     snprintf(one, sizeof one, "%s", test_tmpdir("index_one_probe"));
-    float *x;
-    size_t n;
-    assert_int_equal(r2r_synth_probe(R2R_PROBE_POWER_CHORD, 48000, &x, &n), R2R_OK);
     snprintf(p, sizeof p, "%s/chord.wav", one);
-    assert_int_equal(r2r_audio_write_wav(p, x, 24000, 1, 48000), R2R_OK);
-    free(x);
+    write_probe(p, R2R_PROBE_POWER_CHORD);
 
     /* A build "killed" after 10 entries, then resumed. */
     pid_t pid = fork();
