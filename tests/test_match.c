@@ -213,6 +213,10 @@ static void test_match_end_to_end(void **state)
                   sum.flavor[0].capture, sum.flavor[0].ir, sum.flavor[0].spectral_db);
     assert_int_equal(ir, 0);
     assert_true(cr >= 0 && cr < 3);
+    /* from the reference alone the ranking's distance is part of every flavor's loss */
+    const cJSON *lb = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
+    const double idb = cJSON_GetObjectItem(lb, "identity_db")->valuedouble;
+    assert_true(idb >= 0.0 && idb <= cJSON_GetObjectItem(lb, "total")->valuedouble + 1e-3);
     /* the full rig is recognised as such from its name */
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(rt, "captures"))
@@ -244,6 +248,7 @@ static void test_match_end_to_end(void **state)
     assert_int_equal(sum.di_aligned, 1);
     assert_true(sum.null_db < -12.0);
     const cJSON *L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
+    assert_null(cJSON_GetObjectItem(L0, "identity_db")); /* with the DI, the render decides */
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "null_db")));
     assert_float_equal(cJSON_GetObjectItem(L0, "null_penalty")->valuedouble, 0.0, 1e-9);
     assert_null(strstr(sum.warnings, "not the reference's own take"));

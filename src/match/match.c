@@ -102,6 +102,7 @@ typedef struct {
     double fit_total;      /* the balanced flavor's loss after its EQ fit */
     double null_db;        /* aligned DI: mean 10·log10(1 - coherence) of the amp's render (NAN otherwise) */
     double null_pen;       /* ... and how much shallower than the deepest candidate's, in loss units */
+    double ident;          /* from the reference alone: the ranking's distance of the verified spectrum */
     float amp_ltas[R2R_LTAS_BANDS]; /* ... and the band power of the amp alone on that stretch */
     float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
     int ok;
@@ -1349,15 +1350,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
          * beyond the source's uncertainty (shape_target), which tells rigs apart poorly:
          * the ranking's EQ-invariant distance of the verified spectrum joins it, so the
          * pick agrees with the retrieval (bench/match_eval: the recipe's capture was the
-         * true one in 13 % of the references without it, 22 % with it). */
-        double ident = searched ? 0.0 : r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
-        if (!isfinite(ident)) ident = 0.0;
+         * true one in 13 % of the references without it, 23 % with it). */
+        cd->ident = searched ? 0.0 : r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
+        if (!isfinite(cd->ident)) cd->ident = 0.0;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
             r2r_eq eq;
             r2r_eqfit_loss L;
             if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
                 goto out;
-            const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen + ident;
+            const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen + cd->ident;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
             if (tot < pick[f].total) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
@@ -1576,6 +1577,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddNumberToObject(L, "eq_penalty", round(pick[f].loss.eq_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "knob_penalty", round(cd->knob_pen * 1000) / 1000);
+        if (!searched) cJSON_AddNumberToObject(L, "identity_db", round(cd->ident * 1000) / 1000);
         if (aligned) {
             cJSON_AddNumberToObject(L, "null_db", round(cd->null_db * 100) / 100);
             cJSON_AddNumberToObject(L, "null_penalty", round(cd->null_pen * 1000) / 1000);
