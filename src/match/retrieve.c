@@ -31,6 +31,9 @@ static const int dyn_dims[R2R_RETRIEVAL_NDYN] = {142, 144, 145, 146, 147};
 /* Ridge weight (per band, in dB² per dB² of EQ gain) on the EQ-invariant distance:
  * corrections of a few dB are nearly free, large ones are not. */
 #define EQ_RIDGE 0.05
+/* Most probes a source mixture is fitted over (the index keeps every probe's spectrum
+ * when there are 2..MIX_MAX_P of them). */
+#define MIX_MAX_P 64
 
 struct r2r_retrieval_db {
     size_t nc, ni, G;
@@ -201,7 +204,7 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
         if (h->magic != R2R_PAYLOAD_MAGIC || h->kind != 0 || h->n_gains != G || h->bands != K) continue;
         const size_t P = h->n_probes, D = h->dim;
         const float *ltas = (const float *)(h + 1) + G + G * P * D + G * D;
-        if (db->nc == 0 && P >= 2 && P <= 64) {
+        if (db->nc == 0 && P >= 2 && P <= MIX_MAX_P) {
             db->P = P;
             db->cpl = malloc((nc + 1) * G * P * K * sizeof(float));
         }
@@ -290,7 +293,8 @@ void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, f
 /* R = I − B(BᵀB + Λ)⁻¹Bᵀ over the scored bands, B = [1, unit-gain dB shapes of the six
  * EQ bands]: applied to a dB difference it leaves what a mild EQ and a level change
  * cannot correct. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d =
- * d − Q(Bᵀd) costs O(nb) per vector. The 7×7 inverse by Gauss-Jordan. */
+ * d − Q(Bᵀd) costs O(nb) per vector (R itself is never formed). The 7×7 inverse by
+ * Gauss-Jordan. Returns -1 when nb exceeds the band count. */
 enum { EQ_NB = R2R_EQ_BANDS + 1 };
 static int eq_residual_factors(const int *bands, int nb, double *B, double *Q)
 {
@@ -337,22 +341,6 @@ static int eq_residual_factors(const int *bands, int nb, double *B, double *Q)
     return 0;
 }
 
-/* R itself (nb × nb), for the distances that apply it to one vector per candidate. */
-static void eq_residual_matrix(const int *bands, int nb, double *R)
-{
-    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    if (eq_residual_factors(bands, nb, B, Q) != 0) {
-        for (int i = 0; i < nb * nb; i++) R[i] = (i % (nb + 1)) == 0;
-        return;
-    }
-    for (int i = 0; i < nb; i++)
-        for (int j = 0; j < nb; j++) {
-            double acc = 0;
-            for (int a = 0; a < EQ_NB; a++) acc += Q[i * EQ_NB + a] * B[j * EQ_NB + a];
-            R[i * nb + j] = (i == j) - acc;
-        }
-}
-
 /* y = R·x through the factors (x and y may not alias). */
 static void eq_residual_apply(const double *B, const double *Q, int nb, const double *x, double *y)
 {
@@ -366,10 +354,11 @@ static void eq_residual_apply(const double *B, const double *Q, int nb, const do
     }
 }
 
-/* RMS over the scored bands of ref − amp − ir (dB): with R, what a mild EQ and a level
- * change cannot correct; else with the level (mean) removed. d: scratch of nb. */
+/* RMS over the scored bands of ref − amp − ir (dB): with R's factors B and Q, what a
+ * mild EQ and a level change cannot correct; without (NULL), with the level (mean)
+ * removed. d, r: scratch of nb. */
 static double shape_distance(const float *ref, const float *amp, const float *ir, const int *bands, int nb,
-                             const double *R, double *d)
+                             const double *B, const double *Q, double *d, double *r)
 {
     double mean = 0, sq = 0;
     for (int j = 0; j < nb; j++) {
@@ -377,17 +366,13 @@ static double shape_distance(const float *ref, const float *amp, const float *ir
         mean += d[j];
         sq += d[j] * d[j];
     }
-    if (!R) {
+    if (!B) {
         mean /= nb;
         return sqrt(fmax(0.0, sq / nb - mean * mean));
     }
+    eq_residual_apply(B, Q, nb, d, r);
     sq = 0;
-    for (int a = 0; a < nb; a++) {
-        const double *row = R + (size_t)a * nb;
-        double acc = 0;
-        for (int b = 0; b < nb; b++) acc += row[b] * d[b];
-        sq += acc * acc;
-    }
+    for (int a = 0; a < nb; a++) sq += r[a] * r[a];
     return sqrt(sq / nb);
 }
 
@@ -400,7 +385,6 @@ static double shape_distance(const float *ref, const float *amp, const float *ir
  * the even one only as far as the reference asks. This takes the choice of notes out of
  * the comparison of rigs; on the dev set it moved the right capture into the top 3 more
  * often (bench/match_eval). L: [P][K] band power of each probe through the capture. */
-#define MIX_MAX_P 64
 #define MIX_ETA 0.1
 #define MIX_ITERS 8
 
@@ -516,13 +500,12 @@ int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_L
     for (int b = 0; b < R2R_LTAS_BANDS; b++) ref[b] = to_db(ref_ltas[b]), amp[b] = to_db(amp_ltas[b]);
     int bands[R2R_LTAS_BANDS], best = (int)db->ni;
     const int nb = score_bands(db, max_hz, bands);
-    double *R = nb >= 8 ? malloc((size_t)nb * nb * sizeof(double)) : NULL, d[R2R_LTAS_BANDS], top = INFINITY;
-    if (R) eq_residual_matrix(bands, nb, R);
-    for (size_t i = has_cab ? db->ni : 0; R && i <= db->ni; i++) {
-        const double v = shape_distance(ref, amp, db->idb + i * R2R_LTAS_BANDS, bands, nb, R, d);
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS], top = INFINITY;
+    const int ok = nb >= 8 && eq_residual_factors(bands, nb, B, Q) == 0;
+    for (size_t i = has_cab ? db->ni : 0; ok && i <= db->ni; i++) {
+        const double v = shape_distance(ref, amp, db->idb + i * R2R_LTAS_BANDS, bands, nb, B, Q, d, r);
         if (v < top) top = v, best = (int)i;
     }
-    free(R);
     if (dist_db) *dist_db = top;
     return best;
 }
@@ -587,18 +570,18 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
     if (nb < 8) return r2r_fail(R2R_ERR_INPUT, "reference has too little bandwidth to match (below %.0f Hz)", top);
     r2r_combo *all = malloc(total * sizeof *all);
     double *dyn = calloc(db->nc * db->G, sizeof(double));
-    double *R = opt && opt->eq_invariant ? malloc((size_t)nb * nb * sizeof(double)) : NULL;
-    if (!all || !dyn || (opt && opt->eq_invariant && !R)) {
-        free(all), free(dyn), free(R);
+    if (!all || !dyn) {
+        free(all), free(dyn);
         return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
-    if (R) eq_residual_matrix(bands, nb, R);
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
+    const int eqinv = opt && opt->eq_invariant && eq_residual_factors(bands, nb, B, Q) == 0;
+    const int mix = eqinv && db->cpl && opt->source_mix;
     /* The dynamics term depends on capture and gain only. */
     for (size_t r = 0; ref_feat && r < db->nc * db->G; r++)
         dyn[r] = r2r_retrieval_dynamics_distance(db, ref_feat, db->cft + r * R2R_FEAT_DIM);
     size_t m = 0;
-    double d[R2R_LTAS_BANDS], wmix[MIX_MAX_P], B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    const int mix = R && db->cpl && opt->source_mix && eq_residual_factors(bands, nb, B, Q) == 0;
+    double d[R2R_LTAS_BANDS], rr[R2R_LTAS_BANDS], wmix[MIX_MAX_P];
     for (size_t c = 0; c < db->nc; c++) {
         const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
         for (size_t g = 0; g < db->G; g++) {
@@ -606,14 +589,14 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 const mix_problem mp = {ref, mix ? db->cpl + (c * db->G + g) * db->P * K : NULL, db->idb + i * K,
                                         db->P, bands, nb, B, Q};
-                const double dist = mix ? mix_distance(&mp, wmix) : shape_distance(ref, cs, db->idb + i * K, bands, nb, R, d);
+                const double dist = mix ? mix_distance(&mp, wmix)
+                                        : shape_distance(ref, cs, db->idb + i * K, bands, nb, eqinv ? B : NULL, Q, d, rr);
                 const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
                 all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy, dy};
             }
         }
     }
     free(dyn);
-    free(R);
     qsort(all, m, sizeof *all, cmp_combo);
     *n = m < k ? m : k;
     memcpy(out, all, *n * sizeof *all);
