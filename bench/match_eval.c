@@ -365,37 +365,29 @@ int main(int argc, char **argv)
                 if (pk > 0.99f) r2r_gain_apply(mixbuf, 2 * n, r2r_lin_to_db(0.99f / pk));
                 r2r_audio_write_wav(mixp, mixbuf, n, 2, R2R_SAMPLE_RATE);
             }
+            /* the rows this run measures: from the reference alone, with its DI, from the mix */
+            const int run_ref = !only_di, run_di = !only_ref, full = !only_di && !only_ref;
             match_result mr, md, mm;
-            if (only_di) { /* R2R_EVAL_ONLY=di: the --di row alone */
-                if (eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) continue;
-                match_di_s += md.seconds;
-                add_rank(&withdi, md.crank, md.irank, md.tone, picked(&md, caps[c]));
-                if (getenv("R2R_EVAL_VERBOSE"))
-                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f\n", caps[c], dis[d], gdb,
-                            md.crank, md.top, md.irank, md.tone);
-                fprintf(stderr, "\r%d references", withdi.n);
+            if ((run_ref && eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0) ||
+                (run_di && eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) ||
+                (full && eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0))
                 continue;
-            }
-            if (only_ref) { /* R2R_EVAL_ONLY=ref: the reference-alone rows */
-                if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0) continue;
+            if (run_ref) {
                 match_s += mr.seconds;
                 add_rank(&ours, mr.crank, mr.irank, mr.tone, picked(&mr, caps[c]));
                 add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat, picked(&mr, caps[c]));
+            }
+            if (run_di) match_di_s += md.seconds, add_rank(&withdi, md.crank, md.irank, md.tone, picked(&md, caps[c]));
+            if (full) match_mix_s += mm.seconds, add_rank(&inmix, mm.crank, mm.irank, mm.tone, picked(&mm, caps[c]));
+            if (!full) { /* R2R_EVAL_ONLY: that row alone */
+                const match_result *one = run_ref ? &mr : &md;
                 if (getenv("R2R_EVAL_VERBOSE"))
                     fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB\n",
-                            caps[c], dis[d], gdb, mr.crank, mr.top, mr.irank, mr.tone, mr.tone_flat, mr.pick, mr.pick_gain);
-                fprintf(stderr, "\r%d references", ours.n);
+                            caps[c], dis[d], gdb, one->crank, one->top, one->irank, one->tone, one->tone_flat, one->pick,
+                            one->pick_gain);
+                fprintf(stderr, "\r%d references", run_ref ? ours.n : withdi.n);
                 continue;
             }
-            if (eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0 ||
-                eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0 ||
-                eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0)
-                continue;
-            match_s += mr.seconds, match_di_s += md.seconds, match_mix_s += mm.seconds;
-            add_rank(&inmix, mm.crank, mm.irank, mm.tone, picked(&mm, caps[c]));
-            add_rank(&ours, mr.crank, mr.irank, mr.tone, picked(&mr, caps[c]));
-            add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat, picked(&mr, caps[c]));
-            add_rank(&withdi, md.crank, md.irank, md.tone, picked(&md, caps[c]));
             /* ---- oracles: the true rig without EQ, and with the EQ fitted on the probes ---- */
             {
                 const float *tir = truth_ir >= 0 ? irs[truth_ir] : NULL;
@@ -470,8 +462,8 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "\n");
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
-           "  +-9 dB, random cabinet IR of 4 (none for full rigs), random EQ +-2 dB per band\n\n",
-           only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, ndis, EXCERPT_S);
+           "  +-9 dB, random cabinet IR of %zu (none for full rigs), random EQ +-2 dB per band\n\n",
+           only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, ndis, EXCERPT_S, ncabs);
     printf("  %-34s %7s %7s  %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "rig", "IR@1", "IR@3", "tone med",
            "tone mean");
     if (!only_di) print_tally("r2r match (joint, verified)", &ours);
