@@ -217,6 +217,8 @@ static void test_match_end_to_end(void **state)
     const cJSON *lb = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     const double idb = cJSON_GetObjectItem(lb, "identity_db")->valuedouble;
     assert_true(idb >= 0.0 && idb <= cJSON_GetObjectItem(lb, "total")->valuedouble + 1e-3);
+    /* and the dynamics are not compared: the probes do not play the reference's performance */
+    assert_float_equal(cJSON_GetObjectItem(lb, "dynamics")->valuedouble, 0.0, 1e-9);
     /* the full rig is recognised as such from its name */
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(rt, "captures"))
@@ -249,6 +251,9 @@ static void test_match_end_to_end(void **state)
     assert_true(sum.null_db < -12.0);
     const cJSON *L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     assert_null(cJSON_GetObjectItem(L0, "identity_db")); /* with the DI, the render decides */
+    /* the render plays the reference's own take: its dynamics are compared */
+    print_message("dynamics distance of the balanced candidate: %.3f\n", cJSON_GetObjectItem(L0, "dynamics")->valuedouble);
+    assert_true(cJSON_GetObjectItem(L0, "dynamics")->valuedouble > 0.0);
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "null_db")));
     assert_float_equal(cJSON_GetObjectItem(L0, "null_penalty")->valuedouble, 0.0, 1e-9);
     assert_null(strstr(sum.warnings, "not the reference's own take"));

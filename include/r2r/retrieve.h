@@ -70,7 +70,9 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
                                  size_t k, size_t *n);
 
 /* Distance of two raw feature vectors on the dynamics dimensions (RMS of their
- * differences in library standard deviations; the retrieval's dynamics term). */
+ * differences in library standard deviations; the retrieval's dynamics term); 0 when
+ * either is NULL (nothing comparable). These dimensions depend on the performance as
+ * much as on the rig: compare only renders of the same playing. */
 double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *a, const float *b);
 
 /* The IR (index, or irs() for "no IR") that best turns a known amp spectrum into the
