@@ -219,6 +219,21 @@ static void test_match_end_to_end(void **state)
     assert_true(idb >= 0.0 && idb <= cJSON_GetObjectItem(lb, "total")->valuedouble + 1e-3);
     /* and the dynamics are not compared: the probes do not play the reference's performance */
     assert_float_equal(cJSON_GetObjectItem(lb, "dynamics")->valuedouble, 0.0, 1e-9);
+    /* what it assumed was played: one share per probe, summing to 1 */
+    {
+        const cJSON *sm = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "source_mix");
+        const cJSON *x;
+        double tot = 0;
+        int n = 0;
+        assert_true(cJSON_IsObject(sm));
+        cJSON_ArrayForEach(x, sm)
+        {
+            assert_true(cJSON_IsNumber(x) && x->valuedouble >= 0.0 && x->valuedouble <= 1.0);
+            tot += x->valuedouble, n++;
+        }
+        assert_true(n >= 2);
+        assert_float_equal(tot, 1.0, 0.01);
+    }
     /* the full rig is recognised as such from its name */
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(rt, "captures"))
@@ -251,6 +266,7 @@ static void test_match_end_to_end(void **state)
     assert_true(sum.null_db < -12.0);
     const cJSON *L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     assert_null(cJSON_GetObjectItem(L0, "identity_db")); /* with the DI, the render decides */
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "source_mix"));
     /* the render plays the reference's own take: its dynamics are compared */
     print_message("dynamics distance of the balanced candidate: %.3f\n", cJSON_GetObjectItem(L0, "dynamics")->valuedouble);
     assert_true(cJSON_GetObjectItem(L0, "dynamics")->valuedouble > 0.0);

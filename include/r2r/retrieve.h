@@ -82,6 +82,10 @@ double r2r_retrieval_dynamics_distance(const r2r_retrieval_db *db, const float *
 int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
                           const float ref_ltas[R2R_LTAS_BANDS], double max_hz, int has_cab, double *dist_db);
 
+/* Most probes a source mixture is fitted over (the index keeps every probe's spectrum
+ * when there are 2..R2R_MIX_MAX_PROBES of them). */
+#define R2R_MIX_MAX_PROBES 64
+
 /* The source as a mixture of the probes: the weights w[P] (summing to 1) of the probes'
  * band powers probe_ltas[P][R2R_LTAS_BANDS] (each probe through one chain) whose
  * weighted mean best matches the reference by the ranking's EQ-invariant distance over

@@ -103,6 +103,8 @@ typedef struct {
     double null_db;        /* aligned DI: mean 10·log10(1 - coherence) of the amp's render (NAN otherwise) */
     double null_pen;       /* ... and how much shallower than the deepest candidate's, in loss units */
     double ident;          /* from the reference alone: the ranking's distance of the verified spectrum */
+    double mixw[R2R_MIX_MAX_PROBES]; /* ... and the probes' shares in the source it assumed (mixn of them) */
+    size_t mixn;
     float amp_ltas[R2R_LTAS_BANDS]; /* ... and the band power of the amp alone on that stretch */
     float pred[R2R_LTAS_BANDS]; /* rendered band power (linear) */
     int ok;
@@ -693,16 +695,19 @@ static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double 
 }
 
 /* The probes' verified spectra as the mixture that best explains the reference (the
- * ranking's source model, r2r_retrieval_mix_fit): pred = Σ w_p · each_p. */
+ * ranking's source model, r2r_retrieval_mix_fit): cd->pred = Σ w_p · each_p, the
+ * shares w kept in cd->mixw for the recipe. */
 static void mix_pred(const r2r_retrieval_db *db, const float *each, size_t ns, const float *ref_ltas, double top_hz,
-                     float *pred)
+                     candidate *cd)
 {
-    double w[64];
-    if (ns < 2 || ns > 64 || !isfinite(r2r_retrieval_mix_fit(db, each, ns, ref_ltas, top_hz, w))) return;
+    double *w = cd->mixw;
+    cd->mixn = 0;
+    if (ns < 2 || ns > R2R_MIX_MAX_PROBES || !isfinite(r2r_retrieval_mix_fit(db, each, ns, ref_ltas, top_hz, w))) return;
+    cd->mixn = ns;
     for (int b = 0; b < R2R_LTAS_BANDS; b++) {
         double acc = 0;
         for (size_t p = 0; p < ns; p++) acc += w[p] * each[p * R2R_LTAS_BANDS + b];
-        pred[b] = (float)acc;
+        cd->pred[b] = (float)acc;
     }
 }
 
@@ -1078,12 +1083,12 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* The sources the candidates are verified with: the user's DI when given (its
      * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
     if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
-    const float *vsrc[64];
-    size_t vlen[64], nv = 0;
+    const float *vsrc[R2R_MIX_MAX_PROBES];
+    size_t vlen[R2R_MIX_MAX_PROBES], nv = 0;
     if (searched) {
         vsrc[0] = di + loudest_stretch(di, di_n, VERIFY_DI_MAX_S, &vlen[0]), nv = 1;
     } else
-        for (size_t p = 0; p < ps.count && p < 64; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
+        for (size_t p = 0; p < ps.count && p < R2R_MIX_MAX_PROBES; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     const float *aligned = NULL; /* the reference under the DI window when the DI is its own take */
     if (searched) {
         report(&o, 0.37, "looking for your DI's take in the reference");
@@ -1260,15 +1265,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             continue;
         }
         if (searched) cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
-        else mix_pred(db, each, nv, ref_ltas, top_hz, cd->pred);
+        else mix_pred(db, each, nv, ref_ltas, top_hz, cd);
         cd->ok = 1;
         report(&o, 0.45 + 0.2 * (k + 1) / nc, "verifying the best candidates");
     }
     /* Knob recovery: the leading LV2 candidates with tunable controls, one thread each. */
     knob_job jobs[KNOB_CANDIDATES];
     int nj = 0;
-    const float *ksrc[64];
-    size_t klen[64];
+    const float *ksrc[R2R_MIX_MAX_PROBES];
+    size_t klen[R2R_MIX_MAX_PROBES];
     for (size_t p = 0; p < nv; p++) {
         const size_t cap = (size_t)(KNOB_SRC_S * R2R_SAMPLE_RATE / (double)nv);
         ksrc[p] = vsrc[p], klen[p] = vlen[p] < cap ? vlen[p] : cap;
@@ -1308,7 +1313,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                 ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, vf, each);
             if (ks == R2R_OK) {
                 cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
-                if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd->pred);
+                if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd);
                 continue;
             }
             if (ks == R2R_ERR_NOMEM) {
@@ -1586,6 +1591,11 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "knob_penalty", round(cd->knob_pen * 1000) / 1000);
         if (!searched) cJSON_AddNumberToObject(L, "identity_db", round(cd->ident * 1000) / 1000);
+        if (!searched && cd->mixn > 0) { /* what the match assumed was played: the probes' shares */
+            cJSON *sm = cJSON_AddObjectToObject(e, "source_mix");
+            for (size_t p = 0; p < cd->mixn && p < ps.count; p++)
+                cJSON_AddNumberToObject(sm, ps.names[p], round(cd->mixw[p] * 1000) / 1000);
+        }
         if (aligned) {
             cJSON_AddNumberToObject(L, "null_db", round(cd->null_db * 100) / 100);
             cJSON_AddNumberToObject(L, "null_penalty", round(cd->null_pen * 1000) / 1000);

@@ -13,6 +13,7 @@
 #include "r2r/dsp.h"
 #include "r2r/fileutil.h"
 #include "r2r/match.h"
+#include "r2r/retrieve.h"
 #include "r2r/amp.h"
 
 #define MD_MAX (64 * 1024)
@@ -44,6 +45,33 @@ static double num(const cJSON *o, const char *k, double def)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+/* "Read as: power chord 41 %, palm mutes 22 %, …": the probes' shares in the source
+ * mixture the match assumed (shares of 5 % or more, largest first). */
+static void add_source_mix(sbuf *b, const cJSON *mix)
+{
+    const int n = cJSON_GetArraySize(mix);
+    if (!cJSON_IsObject(mix) || n <= 0) return;
+    unsigned char used[R2R_MIX_MAX_PROBES] = {0};
+    add(b, "What the reference was read as (shares of the probe sounds whose mixture explains its spectrum best; "
+           "the EQ is fitted against that mixture):");
+    for (int k = 0, said = 0; k < n && k < R2R_MIX_MAX_PROBES; k++) {
+        int best = -1;
+        for (int i = 0; i < n && i < R2R_MIX_MAX_PROBES; i++) {
+            const cJSON *x = cJSON_GetArrayItem(mix, i);
+            if (!used[i] && cJSON_IsNumber(x) && (best < 0 || x->valuedouble > cJSON_GetArrayItem(mix, best)->valuedouble))
+                best = i;
+        }
+        if (best < 0) break;
+        used[best] = 1;
+        const cJSON *x = cJSON_GetArrayItem(mix, best);
+        if (x->valuedouble < 0.05) break;
+        add(b, "%s ", said++ ? "," : "");
+        for (const char *q = x->string; q && *q; q++) add(b, "%c", *q == '_' ? ' ' : *q);
+        add(b, " %.0f %%", 100.0 * x->valuedouble);
+    }
+    add(b, ".\n");
 }
 
 char *r2r_recipe_markdown(const cJSON *root)
@@ -111,10 +139,13 @@ char *r2r_recipe_markdown(const cJSON *root)
         }
         add(&b, "\n5. **Output level:** %+.1f dB brings the preview to the reference's loudness\n\n",
             num(c, "output_gain_db", 0));
-        add(&b, "Match: %.2f dB RMS spectral difference after EQ (%.2f before), dynamics %.2f, total loss %.2f. "
-                "Preview: `%s`.\n",
-            num(L, "spectral_db", 0), num(L, "before_eq_db", 0), num(L, "dynamics", 0), num(L, "total", 0),
-            str(c, "preview", "?"));
+        add(&b, "Match: %.2f dB RMS spectral difference after EQ (%.2f before), ", num(L, "spectral_db", 0),
+            num(L, "before_eq_db", 0));
+        /* dynamics are compared only against renders of the reference's own take */
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(L, "null_db")))
+            add(&b, "dynamics %.2f, ", num(L, "dynamics", 0));
+        add(&b, "total loss %.2f. Preview: `%s`.\n", num(L, "total", 0), str(c, "preview", "?"));
+        add_source_mix(&b, cJSON_GetObjectItemCaseSensitive(c, "source_mix"));
         if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(L, "null_db")))
             add(&b, "Null test with your DI (the reference's own take): with this amp at this gain, what no cabinet "
                     "or EQ could explain sits %.1f dB below the reference.\n",

@@ -33,9 +33,7 @@ static const int dyn_dims[R2R_RETRIEVAL_NDYN] = {142, 144, 145, 146, 147};
 /* Ridge weight (per band, in dB² per dB² of EQ gain) on the EQ-invariant distance:
  * corrections of a few dB are nearly free, large ones are not. */
 #define EQ_RIDGE 0.05
-/* Most probes a source mixture is fitted over (the index keeps every probe's spectrum
- * when there are 2..MIX_MAX_P of them). */
-#define MIX_MAX_P 64
+#define MIX_MAX_P R2R_MIX_MAX_PROBES
 
 struct r2r_retrieval_db {
     size_t nc, ni, G;
