@@ -177,6 +177,15 @@ function renderCards(res) {
       ['Match', `${c.loss.spectral_db.toFixed(2)} dB after EQ (${c.loss.before_eq_db.toFixed(2)} before)`],
     ];
     if (typeof c.loss.null_db === 'number') rows.push(['Null test', `${c.loss.null_db.toFixed(1)} dB with your DI`]);
+    if (c.source_mix) {
+      // what the match assumed was played (from the reference alone): the largest probe shares
+      const read = Object.entries(c.source_mix)
+        .filter(([, w]) => typeof w === 'number' && w >= 0.05)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([k, w]) => `${k.replace(/_/g, ' ')} ${Math.round(w * 100)} %`);
+      if (read.length) rows.push(['Read as', read.join(', ')]);
+    }
     for (const [k, v] of rows) {
       const dt = document.createElement('dt');
       dt.textContent = k;
