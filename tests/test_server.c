@@ -362,6 +362,15 @@ static void test_flow(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "reference")), cJSON_GetArraySize(cJSON_GetObjectItem(o, "hz")));
     assert_non_null(cJSON_GetObjectItem(o, "thicker"));
     cJSON_Delete(o);
+    {
+        /* computed once when the match finished: the route serves that file */
+        char sp[4400];
+        snprintf(sp, sizeof sp, "%s/projects/%s/match/spectra.json", data, id);
+        char *cached = read_file(sp, NULL);
+        assert_non_null(cached);
+        assert_string_equal(cached, r.body);
+        free(cached);
+    }
     free(r.body);
 
     /* isolation as its own task */

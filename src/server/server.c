@@ -294,6 +294,63 @@ static r2r_status run_isolate(r2r_server *s, const job *j, char *msg, size_t cap
     return st;
 }
 
+static cJSON *spectrum_of(const char *path)
+{
+    r2r_audio a;
+    if (r2r_audio_read(path, R2R_READ_MONO, &a) != R2R_OK) return NULL;
+    cJSON *arr = NULL;
+    float b[R2R_LTAS_BANDS];
+    if (r2r_audio_resample(&a, R2R_SAMPLE_RATE) == R2R_OK && r2r_ltas_compute(a.data, a.frames, b) == R2R_OK) {
+        double db[R2R_LTAS_BANDS];
+        for (int k = 0; k < R2R_LTAS_BANDS; k++) db[k] = round(100.0 * 10.0 * log10(b[k] + 1e-20)) / 100.0;
+        arr = cJSON_CreateDoubleArray(db, R2R_LTAS_BANDS);
+    }
+    r2r_audio_free(&a);
+    return arr;
+}
+
+/* The long-term spectra of a match's isolated reference and previews (GET .../spectra),
+ * as JSON text; NULL when the match left no reference. */
+static char *spectra_text(r2r_server *s, const char *id)
+{
+    char *ref = project_path(s, id, "match/reference_isolated.wav");
+    cJSON *rs = ref ? spectrum_of(ref) : NULL;
+    free(ref);
+    if (!rs) return NULL;
+    cJSON *o = cJSON_CreateObject(), *hz = cJSON_AddArrayToObject(o, "hz");
+    for (int k = 0; k < R2R_LTAS_BANDS; k++) cJSON_AddItemToArray(hz, cJSON_CreateNumber(round(r2r_ltas_band_hz(k))));
+    cJSON_AddItemToObject(o, "reference", rs);
+    static const char *const fl[] = {"balanced", "brighter", "thicker"};
+    for (int f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "match/preview_%s.wav", fl[f]);
+        char *p = project_path(s, id, rel);
+        cJSON *sp = p ? spectrum_of(p) : NULL;
+        free(p);
+        if (sp) cJSON_AddItemToObject(o, fl[f], sp);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/* Computed once, after the match that made the files (match/spectra.json); a project
+ * matched by an older server gets it on its first request. */
+static char *spectra_cached(r2r_server *s, const char *id)
+{
+    char *p = project_path(s, id, "match/spectra.json");
+    char *text = NULL;
+    size_t len = 0;
+    if (p && r2r_read_file(p, 1u << 20, &text, &len) == R2R_OK) {
+        free(p);
+        return text;
+    }
+    text = spectra_text(s, id);
+    if (text && p) r2r_write_text_atomic(p, text); /* a cache: a failed write only costs a recomputation */
+    free(p);
+    return text;
+}
+
 static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
 {
     if (!s->library) return r2r_fail(R2R_ERR_INPUT, "this server has no library to match against (r2r serve --library LIB)");
@@ -306,6 +363,9 @@ static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
     o.library = s->library, o.out_dir = out, o.di_path = di, o.isolation = -1, o.optimizer = R2R_OPT_COORD;
     o.progress = on_progress, o.user = &pc;
     r2r_match_summary sum;
+    char *sp = project_path(s, j->project, "match/spectra.json");
+    if (sp) unlink(sp); /* the previews are about to change */
+    free(sp);
     if (st == R2R_OK) st = r2r_match(in, &o, &sum);
     char *text = NULL;
     size_t len = 0;
@@ -315,6 +375,7 @@ static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
         free(rp);
     }
     if (st == R2R_OK) st = store_result_put(s->st, j->project, text);
+    if (st == R2R_OK) free(spectra_cached(s, j->project)); /* so GET .../spectra only reads a file */
     if (st == R2R_OK)
         snprintf(msg, cap, "matched in %.1f s: %.200s + %.200s", sum.seconds, sum.flavor[0].capture, sum.flavor[0].ir);
     free(text), free(out), free(in), free(di);
@@ -485,20 +546,6 @@ static enum MHD_Result serve_web(r2r_server *s, struct MHD_Connection *c, const 
     return r;
 }
 
-static cJSON *spectrum_of(const char *path)
-{
-    r2r_audio a;
-    if (r2r_audio_read(path, R2R_READ_MONO, &a) != R2R_OK) return NULL;
-    cJSON *arr = NULL;
-    float b[R2R_LTAS_BANDS];
-    if (r2r_audio_resample(&a, R2R_SAMPLE_RATE) == R2R_OK && r2r_ltas_compute(a.data, a.frames, b) == R2R_OK) {
-        double db[R2R_LTAS_BANDS];
-        for (int k = 0; k < R2R_LTAS_BANDS; k++) db[k] = round(100.0 * 10.0 * log10(b[k] + 1e-20)) / 100.0;
-        arr = cJSON_CreateDoubleArray(db, R2R_LTAS_BANDS);
-    }
-    r2r_audio_free(&a);
-    return arr;
-}
 
 static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, const char *method, const char *rest,
                                      request *r)
@@ -637,26 +684,11 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
         return ret;
     }
     if (!strcmp(sub, "spectra")) {
-        char *ref = project_path(s, id, "match/reference_isolated.wav");
-        cJSON *o = cJSON_CreateObject(), *hz = cJSON_AddArrayToObject(o, "hz");
-        for (int k = 0; k < R2R_LTAS_BANDS; k++) cJSON_AddItemToArray(hz, cJSON_CreateNumber(round(r2r_ltas_band_hz(k))));
-        cJSON *rs = ref ? spectrum_of(ref) : NULL;
-        free(ref);
-        if (!rs) {
-            cJSON_Delete(o);
-            return send_error(c, 404, "no results yet (POST /projects/%s/match)", id);
-        }
-        cJSON_AddItemToObject(o, "reference", rs);
-        static const char *const fl[] = {"balanced", "brighter", "thicker"};
-        for (int f = 0; f < 3; f++) {
-            char rel[64];
-            snprintf(rel, sizeof rel, "match/preview_%s.wav", fl[f]);
-            char *p = project_path(s, id, rel);
-            cJSON *sp = p ? spectrum_of(p) : NULL;
-            free(p);
-            if (sp) cJSON_AddItemToObject(o, fl[f], sp);
-        }
-        return send_json(c, 200, o);
+        char *text = spectra_cached(s, id);
+        if (!text) return send_error(c, 404, "no results yet (POST /projects/%s/match)", id);
+        ret = send_text(c, 200, "application/json", text, NULL);
+        free(text);
+        return ret;
     }
     return send_error(c, 404, "unknown route");
 }
