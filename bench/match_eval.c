@@ -9,7 +9,7 @@
  *
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
  * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference
- * alone; R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and cabinets (held-out runs). */
+ * alone, R2R_EVAL_ONLY=mix the band-mix row; R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and cabinets (held-out runs). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +256,11 @@ int main(int argc, char **argv)
 {
     const char *only = getenv("R2R_EVAL_ONLY");
     const int only_di = only && !strcmp(only, "di"), only_ref = only && !strcmp(only, "ref");
+    const int only_mix = only && !strcmp(only, "mix");
+    if (only && !only_di && !only_ref && !only_mix) {
+        fprintf(stderr, "match_eval: R2R_EVAL_ONLY is di, ref or mix\n");
+        return 2;
+    }
     int stride = argc > 1 ? atoi(argv[1]) : 1;
     ndis = split_list("R2R_EVAL_DIS", dis, 8, ndis);
     ncabs = split_list("R2R_EVAL_CABS", cabs, 8, ncabs);
@@ -366,11 +371,11 @@ int main(int argc, char **argv)
                 r2r_audio_write_wav(mixp, mixbuf, n, 2, R2R_SAMPLE_RATE);
             }
             /* the rows this run measures: from the reference alone, with its DI, from the mix */
-            const int run_ref = !only_di, run_di = !only_ref, full = !only_di && !only_ref;
+            const int full = !only, run_ref = full || only_ref, run_di = full || only_di, run_mix = full || only_mix;
             match_result mr, md, mm;
             if ((run_ref && eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0) ||
                 (run_di && eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) ||
-                (full && eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0))
+                (run_mix && eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0))
                 continue;
             if (run_ref) {
                 match_s += mr.seconds;
@@ -378,14 +383,14 @@ int main(int argc, char **argv)
                 add_rank(&noeq, mr.crank, mr.irank, mr.tone_flat, picked(&mr, caps[c]));
             }
             if (run_di) match_di_s += md.seconds, add_rank(&withdi, md.crank, md.irank, md.tone, picked(&md, caps[c]));
-            if (full) match_mix_s += mm.seconds, add_rank(&inmix, mm.crank, mm.irank, mm.tone, picked(&mm, caps[c]));
+            if (run_mix) match_mix_s += mm.seconds, add_rank(&inmix, mm.crank, mm.irank, mm.tone, picked(&mm, caps[c]));
             if (!full) { /* R2R_EVAL_ONLY: that row alone */
-                const match_result *one = run_ref ? &mr : &md;
+                const match_result *one = run_ref ? &mr : run_di ? &md : &mm;
                 if (getenv("R2R_EVAL_VERBOSE"))
                     fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB\n",
                             caps[c], dis[d], gdb, one->crank, one->top, one->irank, one->tone, one->tone_flat, one->pick,
                             one->pick_gain);
-                fprintf(stderr, "\r%d references", run_ref ? ours.n : withdi.n);
+                fprintf(stderr, "\r%d references", run_ref ? ours.n : run_di ? withdi.n : inmix.n);
                 continue;
             }
             /* ---- oracles: the true rig without EQ, and with the EQ fitted on the probes ---- */
@@ -463,21 +468,21 @@ int main(int argc, char **argv)
     fprintf(stderr, "\n");
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
            "  +-9 dB, random cabinet IR of %zu (none for full rigs), random EQ +-2 dB per band\n\n",
-           only_di ? withdi.n : ours.n, (ncaps + stride - 1) / stride, ndis, EXCERPT_S, ncabs);
+           only_di ? withdi.n : only_mix ? inmix.n : ours.n, (ncaps + stride - 1) / stride, ndis, EXCERPT_S, ncabs);
     printf("  %-34s %7s %7s  %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "rig", "IR@1", "IR@3", "tone med",
            "tone mean");
-    if (!only_di) print_tally("r2r match (joint, verified)", &ours);
-    if (!only_di) print_tally("r2r match, its EQ left flat", &noeq);
-    if (!only_ref) print_tally("r2r match --di (the performance's DI)", &withdi);
-    if (!only_di && !only_ref) {
-        print_tally("r2r match on a band mix (dsp isolation)", &inmix);
+    if (!only || only_ref) print_tally("r2r match (joint, verified)", &ours);
+    if (!only || only_ref) print_tally("r2r match, its EQ left flat", &noeq);
+    if (!only || only_di) print_tally("r2r match --di (the performance's DI)", &withdi);
+    if (!only || only_mix) print_tally("r2r match on a band mix (dsp isolation)", &inmix);
+    if (!only) {
         print_tally("seed method (baseline)", &base);
         print_tally("oracle: true rig, no EQ", &o_raw);
         print_tally("oracle: true rig, EQ fit on probes", &o_fit);
     }
     printf("\n  targets: capture top-1 >= 70 %%, top-3 >= 90 %%, IR top-3 >= 70 %%, median tone distance <= 1.5 dB\n");
     printf("  mean r2r match time per reference: %.2f s (with --di %.2f s, from the mix %.2f s)\n",
-           match_s / (ours.n ? ours.n : 1), match_di_s / (withdi.n ? withdi.n : 1), match_mix_s / (ours.n ? ours.n : 1));
+           match_s / (ours.n ? ours.n : 1), match_di_s / (withdi.n ? withdi.n : 1), match_mix_s / (inmix.n ? inmix.n : 1));
     r2r_probes_free(&ps);
     r2r_features_destroy(fx);
     for (int i = 0; i < nirs && i < 64; i++) free(irs[i]);
