@@ -95,6 +95,25 @@ static void test_self_consistency(void **state)
         if (mode == 0) assert_true(top[0].distance_db < 1.0);
         for (size_t i = 1; i < got; i++) assert_true(top[i].distance_db >= top[i - 1].distance_db);
     }
+    /* The gain prior adds gain_prior_db · (gain / 12 dB)² to every combination's
+     * distance and nothing else: the reference at +6 dB is still found at +6 dB. */
+    {
+        const size_t all = 3 * R2R_INDEX_N_GAINS * 3;
+        r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b);
+        size_t na, nb;
+        r2r_rank_options o0 = {0, 1, 1, 1, 0.0}, o1 = {0, 1, 1, 1, 0.5};
+        assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o0, a, all, &na), R2R_OK);
+        assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o1, b, all, &nb), R2R_OK);
+        assert_int_equal(na, nb);
+        for (size_t i = 0; i < na; i++)
+            for (size_t j = 0; j < nb; j++)
+                if (a[i].capture == b[j].capture && a[i].gain == b[j].gain && a[i].ir == b[j].ir) {
+                    const double g = r2r_retrieval_gain_db(db, a[i].gain) / 12.0;
+                    assert_true(fabs(b[j].distance_db - a[i].distance_db - 0.5 * g * g) < 1e-9);
+                }
+        assert_float_equal(r2r_retrieval_gain_db(db, b[0].gain), 6.0, 0);
+        free(a), free(b);
+    }
     /* A known amp spectrum (the same stretch through jcm alone) against the reference:
      * the IR that explains the difference, even under an EQ; a full rig takes none. */
     {

@@ -63,6 +63,9 @@ typedef struct {
     int eq_invariant; /* distance after removing what a mild 6-band EQ can correct */
     int source_mix;   /* with eq_invariant: the reference's source as a fitted mixture of the
                          probes (r2r_retrieval_mix_fit) rather than their even mean */
+    double gain_prior_db; /* added to the distance at ±12 dB of input gain, quadratic in the
+                             gain: among gains the spectra cannot tell apart, the capture's
+                             own input level (0 dB) wins; 0 = none */
 } r2r_rank_options;
 
 r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],

@@ -587,13 +587,14 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
         const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
         for (size_t g = 0; g < db->G; g++) {
             const float *cs = db->cdb + (c * db->G + g) * K;
+            const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 const mix_problem mp = {ref, mix ? db->cpl + (c * db->G + g) * db->P * K : NULL, db->idb + i * K,
                                         db->P, bands, nb, B, Q};
                 const double dist = mix ? mix_distance(&mp, wmix)
                                         : shape_distance(ref, cs, db->idb + i * K, bands, nb, eqinv ? B : NULL, Q, d, rr);
                 const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
-                all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy, dy};
+                all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy + gp, dy};
             }
         }
     }
