@@ -3,8 +3,8 @@
  *   read (any format/rate/channels) → 48 kHz, stereo kept → isolation (dsp by default)
  *   → guitar-dominant segments → −18 LUFS → raw features + long-term band spectrum
  *   → every capture × gain × IR scored on spectra (EQ-invariant distance, the source
- *     a mixture of the probes, cabinet pairing rules) → the best few verified by rendering the probes through
- *     them at a refined gain → per flavor: the 6-band EQ fitted on spectra with the
+ *     a mixture of the probes, cabinet pairing rules, a weak gain prior) → the best few
+ *     verified by rendering the probes through them at a refined gain → per flavor: the 6-band EQ fitted on spectra with the
  *     seed's loss, best candidate per flavor → previews (probes or the user's DI)
  *     loudness-matched to the reference → recipe.json / recipe.md / eq_*.txt.
  *
@@ -1060,9 +1060,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* Without the dynamics term: the index's dynamics are the probes' (single plucks
      * ringing out, mutes, silences), a performance's are not, so the term only measured
      * how unlike a real performance the probes are, and favoured the most compressed
-     * rigs and the top of the gain grid (bench/match_eval, from the reference alone:
-     * capture top-1 25 → 36 %, with weight 0.3 still 32 %). It is used where the render
-     * plays the reference's own take (take_feat below). */
+     * rigs and the top of the gain grid (bench/match_eval 1, from the reference alone:
+     * capture top-1 23 → 35 %, top-3 40 → 53 %; on every 2nd capture a weight of 0.3
+     * instead of 0 gave 32 % instead of 36 %). It is used where the render plays the
+     * reference's own take (take_feat below). */
     if ((s = r2r_retrieval_rank_ex(db, ref_ltas, NULL, &ro, all, total, &nall)) != R2R_OK) goto out;
     if ((o.isolation == R2R_ISO_DSP || o.isolation == R2R_ISO_MOCK) && nall > 0) {
         /* compare like with like: the reference without its isolation's colour, ranked again */
