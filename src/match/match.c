@@ -213,26 +213,6 @@ static r2r_status select_segments(const float *g, const float *mix, size_t n, fl
     return R2R_OK;
 }
 
-/* di (at the DI level convention) × gain → capture → IR → EQ, into out (n samples). */
-static r2r_status render_chain(r2r_amp *m, const float *ir, size_t irn, double gain_db, const r2r_eq *eq,
-                               const float *di, size_t n, float *out)
-{
-    float *x = malloc(n * sizeof(float));
-    if (!x) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    const float g = (float)r2r_db_to_lin(gain_db);
-    for (size_t t = 0; t < n; t++) x[t] = di[t] * g;
-    r2r_status s = r2r_amp_render(m, x, x, n);
-    if (s == R2R_OK && ir) s = r2r_convolve(x, n, ir, irn, out);
-    else if (s == R2R_OK) memcpy(out, x, n * sizeof(float));
-    free(x);
-    if (s == R2R_OK && eq) {
-        r2r_eq_runner run;
-        r2r_eq_runner_init(&run, eq, R2R_SAMPLE_RATE);
-        r2r_eq_runner_process(&run, out, n);
-    }
-    return s;
-}
-
 static char *join_path(const char *dir, const char *rel)
 {
     if (!rel) return NULL;
@@ -309,17 +289,9 @@ static r2r_status preview_di(const char *di_path, const r2r_probe_set *ps, float
 {
     if (di_path) {
         r2r_audio a;
-        r2r_status s = r2r_audio_read(di_path, R2R_READ_MONO, &a);
-        if (s == R2R_OK) s = r2r_audio_resample(&a, R2R_SAMPLE_RATE);
-        if (s != R2R_OK) return s;
-        const float pk = r2r_peak(a.data, a.frames);
-        if (!(pk > 0)) {
-            r2r_audio_free(&a);
-            return r2r_fail(R2R_ERR_INPUT, "%s: the DI is silent", di_path);
-        }
-        r2r_gain_apply(a.data, a.frames, R2R_DI_PEAK_DBFS - r2r_lin_to_db(pk));
-        *out = a.data, *n = a.frames;
-        return R2R_OK;
+        const r2r_status s = r2r_di_load(di_path, &a);
+        if (s == R2R_OK) *out = a.data, *n = a.frames;
+        return s;
     }
     const size_t gap = R2R_SAMPLE_RATE / 4;
     size_t total = 0;
@@ -466,7 +438,7 @@ static void *prescreen_worker(void *arg)
         free(cp);
         for (int g = 0; g < R2R_INDEX_N_GAINS; g++) {
             double v;
-            if (render_chain(amp, NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, j->n, w) == R2R_OK &&
+            if (r2r_chain_render(amp, NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, j->n, w) == R2R_OK &&
                 null_db(w, j->ref, j->n, j->top_hz, &v) == R2R_OK && v < j->best[c])
                 j->best[c] = v, j->best_g[c] = g;
         }
@@ -533,7 +505,7 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
     int usable[R2R_INDEX_N_GAINS], any = 0;
     char why[sizeof ((candidate *)0)->why] = "";
     for (int g = 0; g < G; g++) {
-        usable[g] = render_chain(j->nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n,
+        usable[g] = r2r_chain_render(j->nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n,
                                  cache + (size_t)g * n) == R2R_OK;
         if (!usable[g] && !why[0]) snprintf(why, sizeof why, "%s", r2r_last_error());
         any |= usable[g];
@@ -590,7 +562,7 @@ typedef struct {
 static double null_at(di_search *j, int first, double gain_db, float *w, null_best *b)
 {
     double v;
-    if (render_chain(j->nams[first], NULL, 0, gain_db, NULL, j->src, j->n, w) != R2R_OK ||
+    if (r2r_chain_render(j->nams[first], NULL, 0, gain_db, NULL, j->src, j->n, w) != R2R_OK ||
         null_db(w, j->aligned, j->n, j->top_hz, &v) != R2R_OK)
         return INFINITY;
     if (v < b->null_db && r2r_ltas_compute(w, j->n, b->amp) == R2R_OK) b->null_db = v, b->gain_db = gain_db;
@@ -686,7 +658,7 @@ static r2r_status measure_chain(r2r_amp *m, const float *ir, size_t irn, double 
     r2r_status s = R2R_OK;
     for (size_t p = 0; p < ns && s == R2R_OK; p++) {
         float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
-        s = render_chain(m, ir, irn, gain_db, NULL, src[p], len[p], buf);
+        s = r2r_chain_render(m, ir, irn, gain_db, NULL, src[p], len[p], buf);
         if (s == R2R_OK) s = r2r_ltas_compute(buf, len[p], b);
         if (s == R2R_OK && each) memcpy(each + p * R2R_LTAS_BANDS, b, sizeof b);
         if (s == R2R_OK && feat) s = r2r_features_extract_raw(fx, buf, len[p], f);
@@ -870,7 +842,7 @@ static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *libra
         free(ip);
     }
     if (s == R2R_OK) s = (y = malloc(n * sizeof(float))) ? R2R_OK : r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    if (s == R2R_OK) s = render_chain(m, ir, irn, r2r_retrieval_gain_db(db, x->gain), NULL, row, n, y);
+    if (s == R2R_OK) s = r2r_chain_render(m, ir, irn, r2r_retrieval_gain_db(db, x->gain), NULL, row, n, y);
     if (s == R2R_OK) s = r2r_isolate(y, n, 1, R2R_SAMPLE_RATE, be, &iso);
     float a[R2R_LTAS_BANDS], b[R2R_LTAS_BANDS];
     if (s == R2R_OK) s = r2r_ltas_compute(y, n, a);
@@ -1416,7 +1388,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     for (int f = 0, chained = -1; f < R2R_FLAVOR_COUNT; f++) {
         const int k = pick[f].cand;
         /* flavors that share a candidate share its render; only their EQs differ */
-        if (k != chained && (s = render_chain(nams[k], irs[k], irn[k], cand[k].gain_db, NULL, di, di_n, chain)) != R2R_OK)
+        if (k != chained && (s = r2r_chain_render(nams[k], irs[k], irn[k], cand[k].gain_db, NULL, di, di_n, chain)) != R2R_OK)
             goto out;
         chained = k;
         memcpy(prev, chain, di_n * sizeof(float));

@@ -223,6 +223,39 @@ static r2r_status parse_eq(const char *file, const cJSON *e, r2r_eq *eq)
     return R2R_OK;
 }
 
+r2r_status r2r_di_load(const char *path, r2r_audio *a)
+{
+    r2r_status s = r2r_audio_read(path, R2R_READ_MONO, a);
+    if (s == R2R_OK) s = r2r_audio_resample(a, R2R_SAMPLE_RATE);
+    const float pk = s == R2R_OK ? r2r_peak(a->data, a->frames) : 0.0f;
+    if (s == R2R_OK && !(pk > 0)) s = r2r_fail(R2R_ERR_INPUT, "%s: the DI is silent", path);
+    if (s != R2R_OK) {
+        r2r_audio_free(a);
+        return s;
+    }
+    r2r_gain_apply(a->data, a->frames, R2R_DI_PEAK_DBFS - r2r_lin_to_db(pk));
+    return R2R_OK;
+}
+
+r2r_status r2r_chain_render(r2r_amp *m, const float *ir, size_t irn, double gain_db, const r2r_eq *eq,
+                            const float *di, size_t n, float *out)
+{
+    float *x = malloc(n * sizeof(float));
+    if (!x) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    const float g = (float)r2r_db_to_lin(gain_db);
+    for (size_t t = 0; t < n; t++) x[t] = di[t] * g;
+    r2r_status s = r2r_amp_render(m, x, x, n);
+    if (s == R2R_OK && ir) s = r2r_convolve(x, n, ir, irn, out);
+    else if (s == R2R_OK) memcpy(out, x, n * sizeof(float));
+    free(x);
+    if (s == R2R_OK && eq) {
+        r2r_eq_runner run;
+        r2r_eq_runner_init(&run, eq, R2R_SAMPLE_RATE);
+        r2r_eq_runner_process(&run, out, n);
+    }
+    return s;
+}
+
 r2r_status r2r_recipe_render(const char *recipe, const char *flavor, const char *di_path, const char *outp)
 {
     char *text = NULL;
@@ -291,27 +324,14 @@ r2r_status r2r_recipe_render(const char *recipe, const char *flavor, const char 
         }
     }
     if (irp && (s = r2r_ir_load(irp, &ir, &irn)) != R2R_OK) goto out;
-    if ((s = r2r_audio_read(di_path, R2R_READ_MONO, &a)) != R2R_OK) goto out;
-    if ((s = r2r_audio_resample(&a, R2R_SAMPLE_RATE)) != R2R_OK) goto out;
-    const float pk = r2r_peak(a.data, a.frames);
-    if (!(pk > 0)) {
-        s = r2r_fail(R2R_ERR_INPUT, "%s: the DI is silent", di_path);
-        goto out;
-    }
-    /* The level convention, then the recipe's chain. */
-    r2r_gain_apply(a.data, a.frames, R2R_DI_PEAK_DBFS - r2r_lin_to_db(pk) + gj->valuedouble);
+    /* The level convention, then the recipe's chain (the previews' own). */
+    if ((s = r2r_di_load(di_path, &a)) != R2R_OK) goto out;
     y = malloc(a.frames * sizeof(float));
     if (!y) {
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((s = r2r_amp_render(m, a.data, a.data, a.frames)) != R2R_OK) goto out;
-    if (ir) s = r2r_convolve(a.data, a.frames, ir, irn, y);
-    else memcpy(y, a.data, a.frames * sizeof(float));
-    if (s != R2R_OK) goto out;
-    r2r_eq_runner run;
-    r2r_eq_runner_init(&run, &eq, R2R_SAMPLE_RATE);
-    r2r_eq_runner_process(&run, y, a.frames);
+    if ((s = r2r_chain_render(m, ir, irn, gj->valuedouble, &eq, a.data, a.frames, y)) != R2R_OK) goto out;
     if (oj) r2r_gain_apply(y, a.frames, oj->valuedouble);
     s = r2r_audio_write_wav(outp, y, a.frames, 1, R2R_SAMPLE_RATE);
 out:
