@@ -24,7 +24,8 @@ ln -s "$SHARED/data/captures/jcm.nam" "$SHARED/data/captures/deluxe.nam" "$W/lib
 ln -s "$SHARED/data/irs/celestion.wav" "$SHARED/data/irs/mesa.wav" "$W/lib/cab_irs/"
 "$BUILD/r2r" index build "$W/lib" >/dev/null 2>&1
 "$BUILD/r2r" nam render "$SHARED/data/captures/jcm.nam" "$SHARED/data/di/jazz_hop-guitar.wav" "$W/take.wav" >/dev/null
-"$BUILD/r2r" serve --library "$W/lib" --data "$W/data" --port 0 --web "$SRC/web" >"$W/serve.log" 2>&1 &
+: >"$W/serve.log" # exists before the background job opens it: the polling below reads it at once
+"$BUILD/r2r" serve --library "$W/lib" --data "$W/data" --port 0 --web "$SRC/web" >>"$W/serve.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 URL=""
