@@ -1,12 +1,14 @@
 /* r2r_match: the whole pipeline from a reference recording to recipe files.
  *
  *   read (any format/rate/channels) → 48 kHz, stereo kept → isolation (dsp by default)
- *   → guitar-dominant segments → −18 LUFS → raw features + long-term band spectrum
+ *   → guitar-dominant segments → −18 LUFS → long-term band spectrum (and raw features,
+ *     when a DI turns out to be the reference's own take)
  *   → every capture × gain × IR scored on spectra (EQ-invariant distance, the source
  *     a mixture of the probes, cabinet pairing rules, a weak gain prior) → the best few
- *     verified by rendering the probes through them at a refined gain → per flavor: the 6-band EQ fitted on spectra with the
- *     seed's loss, best candidate per flavor → previews (probes or the user's DI)
- *     loudness-matched to the reference → recipe.json / recipe.md / eq_*.txt.
+ *     verified by rendering the probes through them at a refined gain → per flavor: the
+ *     6-band EQ fitted on spectra with the seed's loss, best candidate per flavor →
+ *     previews (probes or the user's DI) loudness-matched to the reference
+ *     → recipe.json / recipe.md / eq_*.txt.
  *
  * Levels: every DI (probe or user's) is brought to a sample peak of R2R_DI_PEAK_DBFS
  * before the recipe's input gain, so a recipe's input gain means the same for any DI. */
@@ -529,7 +531,7 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
             float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
             double lin[R2R_LTAS_BANDS];
             if (s == R2R_OK) s = r2r_ltas_compute(w, n, b);
-            if (s == R2R_OK) s = r2r_features_extract_raw(fx, w, n, f);
+            if (s == R2R_OK && j->ref_feat) s = r2r_features_extract_raw(fx, w, n, f); /* own take only */
             if (s != R2R_OK) break;
             for (int q = 0; q < R2R_LTAS_BANDS; q++) lin[q] = b[q];
             score[g] = unfixable_db(j->ref_ltas, lin, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
@@ -725,7 +727,8 @@ typedef struct {
 static r2r_status knob_eval(knob_job *j, r2r_features *fx, float *buf, double *score)
 {
     float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
-    r2r_status s = measure_chain(j->amp, j->ir, j->irn, j->cd->gain_db, j->src, j->len, j->ns, fx, buf, b, f, NULL);
+    r2r_status s = measure_chain(j->amp, j->ir, j->irn, j->cd->gain_db, j->src, j->len, j->ns, fx, buf, b,
+                                 j->ref_feat ? f : NULL, NULL);
     j->cd->tune_renders++;
     if (s == R2R_OK) *score = shape_db(j->ref_ltas, b, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
     else if (s != R2R_ERR_NOMEM) *score = INFINITY, s = R2R_OK; /* a setting the plugin cannot take */
@@ -1001,7 +1004,6 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     float ref_ltas[R2R_LTAS_BANDS], ref_feat[R2R_FEATURES_DIM];
     if ((s = r2r_ltas_compute(seg, seg_n, ref_ltas)) != R2R_OK) goto out;
     if ((s = r2r_features_create(&fx)) != R2R_OK) goto out;
-    if ((s = r2r_features_extract_raw(fx, seg, seg_n, ref_feat)) != R2R_OK) goto out;
     tm[2] = now_s() - t0;
 
     /* ---- 4. retrieval over every capture × gain × IR ---- */
@@ -1093,7 +1095,11 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                       "their spectra through it, not by a null test");
     }
     /* the reference's dynamics, compared only with renders of its own take */
-    const float *take_feat = aligned ? ref_feat : NULL;
+    const float *take_feat = NULL;
+    if (aligned) {
+        if ((s = r2r_features_extract_raw(fx, seg, seg_n, ref_feat)) != R2R_OK) goto out;
+        take_feat = ref_feat;
+    }
     int any_amp = 0;
     for (size_t c = 0; c < NC; c++) any_amp |= !r2r_retrieval_capture_desc(db, c)->is_pedal;
     /* Candidates: distinct (capture, IR) pairs, in retrieval order, or (aligned DI) each
@@ -1238,14 +1244,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
          * the probes (the level does not matter to these dimensions). */
         float vf[R2R_FEATURES_DIM];
         if (!cd->failed &&
-            measure_chain(nams[k], irs[k], irn[k], cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, searched ? vf : NULL, each) != R2R_OK)
+            measure_chain(nams[k], irs[k], irn[k], cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, take_feat ? vf : NULL, each) != R2R_OK)
             cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
         if (cd->failed) { /* reported and skipped */
             warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cd->c)->name, cd->why);
             continue;
         }
-        if (searched) cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
-        else mix_pred(db, each, nv, ref_ltas, top_hz, cd);
+        if (take_feat) cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
+        if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd);
         cd->ok = 1;
         report(&o, 0.45 + 0.2 * (k + 1) / nc, "verifying the best candidates");
     }
@@ -1290,9 +1296,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             r2r_status ks = jobs[q].status;
             if (ks != R2R_OK) r2r_fail(ks, "%s", jobs[q].why);
             if (ks == R2R_OK)
-                ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, vf, each);
+                ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred,
+                                  take_feat ? vf : NULL, each);
             if (ks == R2R_OK) {
-                cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
+                if (take_feat) cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
                 if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd);
                 continue;
             }

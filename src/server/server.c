@@ -546,7 +546,6 @@ static enum MHD_Result serve_web(r2r_server *s, struct MHD_Connection *c, const 
     return r;
 }
 
-
 static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, const char *method, const char *rest,
                                      request *r)
 {
