@@ -58,6 +58,8 @@ static void test_self_consistency(void **state)
 
     r2r_retrieval_db *db;
     assert_int_equal(r2r_retrieval_open(lib, &db), R2R_OK);
+    /* one probe: no mixture, no band weights */
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) assert_float_equal(r2r_retrieval_band_weight(db, b), 1.0, 1e-12);
     assert_int_equal(r2r_retrieval_captures(db), 3);
     assert_int_equal(r2r_retrieval_irs(db), 2);
     /* Reference: the probe +6 dB through jcm, then the celestion IR. */
@@ -187,8 +189,48 @@ static void test_self_consistency(void **state)
     assert_int_equal(r2r_retrieval_open(p, &db), R2R_ERR_INPUT);
 }
 
+/* The source model's band weights, on a library indexed with the built-in probes: where
+ * the notes played shape the spectrum (the low harmonics) the probes' mixture misses
+ * more than where the rig does (the upper mids and treble), so the low bands weigh less;
+ * the weights average 1 over the scored bands (80 Hz-10 kHz). */
+static void test_source_weights(void **state)
+{
+    (void)state;
+    char lib[4200], cmd[20000], p[8400];
+    snprintf(lib, sizeof lib, "%s", test_tmpdir("retrieve_weights"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.r2r && mkdir -p '%s/nam_models'", lib, lib, lib);
+    assert_int_equal(system(cmd), 0);
+    const char *caps[] = {"dumble.nam", "jcm.nam"};
+    for (int i = 0; i < 2; i++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "data/captures/%s", caps[i]);
+        snprintf(p, sizeof p, "%s/nam_models/%s", lib, caps[i]);
+        assert_int_equal(symlink(shared_path(rel), p), 0);
+    }
+    r2r_index_options opt = {0};
+    r2r_index_report rep;
+    assert_int_equal(r2r_index_build(lib, &opt, &rep), R2R_OK);
+    assert_int_equal(rep.captures_indexed, 2);
+    r2r_retrieval_db *db;
+    assert_int_equal(r2r_retrieval_open(lib, &db), R2R_OK);
+    double all = 0, low = 0, high = 0;
+    int n = 0, nl = 0, nh = 0;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
+        const double hz = r2r_ltas_band_hz(b), w = r2r_retrieval_band_weight(db, b);
+        if (hz < 80.0 || hz > 10000.0) continue;
+        assert_true(w > 0.0);
+        all += w, n++;
+        if (hz < 400.0) low += w, nl++;
+        if (hz > 2000.0 && hz < 6000.0) high += w, nh++;
+    }
+    print_message("band weights: mean %.3f, 80-400 Hz %.3f, 2-6 kHz %.3f\n", all / n, low / nl, high / nh);
+    assert_float_equal(all / n, 1.0, 1e-6);
+    assert_true(low / nl < 0.8 * (high / nh));
+    r2r_retrieval_close(db);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_consistency)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_consistency), cmocka_unit_test(test_source_weights)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

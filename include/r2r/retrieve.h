@@ -100,6 +100,13 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
  * reference's, over the bands up to max_hz (0: default). */
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
                                     const float ref_ltas[R2R_LTAS_BANDS], double max_hz);
+/* The weight of LTAS band b in the distances that model the source as a mixture of
+ * the probes (the ranking, r2r_retrieval_mix_fit, r2r_retrieval_shape_distance): the
+ * inverse of how much the probes' mixture misses there, measured on the library's own
+ * probe renders, with a mean of 1 over the scored bands; 1 everywhere when the index
+ * has fewer than three probes. Comparisons of a known source (r2r_retrieval_best_ir)
+ * are unweighted. */
+double r2r_retrieval_band_weight(const r2r_retrieval_db *db, int b);
 /* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);
 

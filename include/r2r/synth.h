@@ -24,7 +24,9 @@ typedef struct {
     int muted;         /* palm mute: short decay and strong damping */
 } r2r_pluck;
 
-/* The seed's six DI probes, in its file-name order. */
+/* The built-in DI probes: the seed's six, in its file-name order, then pieces in other
+ * keys (the seed's are all in E), so that a mixture of probes can stand for a
+ * performance's notes. */
 typedef enum {
     R2R_PROBE_LOW_E_SUSTAIN,
     R2R_PROBE_A_NOTE_SUSTAIN,
@@ -32,6 +34,10 @@ typedef enum {
     R2R_PROBE_POWER_CHORD,
     R2R_PROBE_PALM_MUTES,
     R2R_PROBE_OPEN_CHORD,
+    R2R_PROBE_A_POWER_CHORD,
+    R2R_PROBE_G_OPEN_CHORD,
+    R2R_PROBE_D_POWER_CHORD,
+    R2R_PROBE_LEAD_LINE,
     R2R_PROBE_COUNT
 } r2r_probe_kind;
 

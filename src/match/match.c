@@ -60,6 +60,7 @@
 #define AUTO_NONE_CONFIDENCE 0.8
 #define ISO_TRUST_MIN 0.25       /* bands an isolation keeps less of than this are left out */
 #define ISO_TRUST_FROM_HZ 1000.0 /* ... above this frequency */
+#define ISO_COLOUR_S 10.0        /* the isolation's colour is measured on this much of the probes */
 #define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
 #define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
 /* When the user's DI is the reference's own performance (a re-amp: the DI and the amp
@@ -400,7 +401,7 @@ static r2r_status null_db(const float *render, const float *ref, size_t n, doubl
     return R2R_OK;
 }
 
-#define DI_THREADS 2 /* renders with the user's DI: threads */
+#define MATCH_THREADS 2 /* renders of candidates (null tests, gain search, verification): threads */
 
 /* Aligned DI: every capture of the library is null-tested on a short loud stretch at
  * each grid gain before any spectral cut, so the candidates are the captures nearest
@@ -450,13 +451,13 @@ static void *prescreen_worker(void *arg)
     return NULL;
 }
 
-/* fn(arg) on DI_THREADS threads (this one included), until each returns. */
-static void run_di_threads(void *(*fn)(void *), void *arg)
+/* fn(arg) on MATCH_THREADS threads (this one included), until each returns. */
+static void run_threads(void *(*fn)(void *), void *arg)
 {
     r2r_fftw_thread_safe();
-    pthread_t th[DI_THREADS];
+    pthread_t th[MATCH_THREADS];
     int started = 0;
-    for (int t = 1; t < DI_THREADS; t++)
+    for (int t = 1; t < MATCH_THREADS; t++)
         if (pthread_create(&th[started], NULL, fn, arg) == 0) started++;
     fn(arg);
     for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
@@ -466,7 +467,7 @@ static void null_prescreen(const r2r_retrieval_db *db, const r2r_match_options *
                            size_t n, double top_hz, double *best, int *best_g)
 {
     prescreen_job j = {db, o, pthread_self(), src, ref, n, top_hz, best, best_g, 0, PTHREAD_MUTEX_INITIALIZER};
-    run_di_threads(prescreen_worker, &j);
+    run_threads(prescreen_worker, &j);
 }
 
 /* With the user's DI the input gain is searched again for every candidate. Another
@@ -475,7 +476,7 @@ static void null_prescreen(const r2r_retrieval_db *db, const r2r_match_options *
  * dynamics distance, and refined by a parabola through the neighbours of the best.
  * The reference's own take (`aligned`): a golden-section search, within one grid step
  * of the prescreen's best gain, for the deepest null. Captures are shared out between
- * DI_THREADS workers (each candidate has its own model). */
+ * MATCH_THREADS workers (each candidate has its own model). */
 typedef struct {
     candidate *cand;
     int nc;
@@ -645,7 +646,7 @@ static r2r_status di_gain_search(candidate *cand, int nc, r2r_amp **nams, float 
     j.src = src, j.aligned = aligned, j.n = n, j.ref_ltas = ref_ltas, j.ref_feat = ref_feat, j.top_hz = top_hz;
     j.status = R2R_OK;
     pthread_mutex_init(&j.lock, NULL);
-    run_di_threads(di_search_worker, &j);
+    run_threads(di_search_worker, &j);
     pthread_mutex_destroy(&j.lock);
     return j.status;
 }
@@ -687,6 +688,64 @@ static void mix_pred(const r2r_retrieval_db *db, const float *each, size_t ns, c
         for (size_t p = 0; p < ns; p++) acc += w[p] * each[p * R2R_LTAS_BANDS + b];
         cd->pred[b] = (float)acc;
     }
+}
+
+/* Verification: each candidate's chain plays the sources (the probes, or the user's DI)
+ * and its spectrum becomes cd->pred (from the reference alone, as the probes' fitted
+ * mixture); the candidates are shared out to MATCH_THREADS workers, each with its own
+ * buffers. A failed candidate is marked (cd->failed, cd->why) and reported by the caller. */
+typedef struct {
+    candidate *cand;
+    int nc;
+    r2r_amp **nams;
+    float **irs;
+    const size_t *irn;
+    const r2r_retrieval_db *db;
+    const r2r_match_options *o; /* progress, reported from the calling thread */
+    pthread_t owner;
+    const float *const *src;
+    const size_t *len;
+    size_t ns, maxlen;
+    const float *take_feat; /* the reference's features when the DI is its own take */
+    const float *ref_ltas;  /* for the mixture (NULL with a DI: the source is known) */
+    double top_hz;
+    int next, done;
+    pthread_mutex_t lock;
+} verify_job;
+
+static void *verify_worker(void *arg)
+{
+    verify_job *j = arg;
+    float *buf = malloc(j->maxlen * sizeof(float)), *each = malloc((j->ns + 1) * R2R_LTAS_BANDS * sizeof(float));
+    r2r_features *fx = NULL;
+    const int ready = buf && each && (!j->take_feat || r2r_features_create(&fx) == R2R_OK);
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        const int k = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (k >= j->nc) break;
+        candidate *cd = &j->cand[k];
+        if (!j->nams[k] || cd->failed) continue;
+        float vf[R2R_FEATURES_DIM];
+        if (!ready)
+            cd->failed = 1, snprintf(cd->why, sizeof cd->why, "out of memory");
+        else if (measure_chain(j->nams[k], j->irs[k], j->irn[k], cd->gain_db, j->src, j->len, j->ns, fx, buf, cd->pred,
+                               j->take_feat ? vf : NULL, each) != R2R_OK)
+            cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
+        if (cd->failed) continue;
+        /* with the user's own take, the true chain's dynamics replace the index's */
+        if (j->take_feat) cd->dyn = r2r_retrieval_dynamics_distance(j->db, j->take_feat, vf);
+        if (j->ref_ltas) mix_pred(j->db, each, j->ns, j->ref_ltas, j->top_hz, cd);
+        cd->ok = 1;
+        pthread_mutex_lock(&j->lock);
+        const int done = ++j->done;
+        pthread_mutex_unlock(&j->lock);
+        if (pthread_equal(pthread_self(), j->owner))
+            report(j->o, 0.45 + 0.2 * done / j->nc, "verifying the best candidates");
+    }
+    if (fx) r2r_features_destroy(fx);
+    free(buf), free(each);
+    return NULL;
 }
 
 /* How far a rendered tone is from the reference before any EQ: RMS (dB) of the
@@ -836,6 +895,7 @@ static r2r_status isolation_colour(const r2r_retrieval_db *db, const char *libra
     size_t irn = 0, n = 0;
     r2r_isolated iso = {0};
     r2r_status s = preview_di(NULL, ps, &row, &n);
+    if (n > (size_t)(ISO_COLOUR_S * R2R_SAMPLE_RATE)) n = (size_t)(ISO_COLOUR_S * R2R_SAMPLE_RATE); /* time */
     char *cp = s == R2R_OK ? join_path(library, r2r_retrieval_capture_path(db, (size_t)x->capture)) : NULL;
     if (s == R2R_OK) s = cp ? r2r_amp_open(cp, &m) : r2r_fail(R2R_ERR_NOMEM, "out of memory");
     free(cp);
@@ -1237,24 +1297,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             }
         }
     }
-    for (int k = 0; k < nc; k++) {
-        candidate *cd = &cand[k];
-        if (!nams[k]) continue;
-        /* With the user's DI, the true chain's dynamics replace the index's, measured on
-         * the probes (the level does not matter to these dimensions). */
-        float vf[R2R_FEATURES_DIM];
-        if (!cd->failed &&
-            measure_chain(nams[k], irs[k], irn[k], cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred, take_feat ? vf : NULL, each) != R2R_OK)
-            cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
-        if (cd->failed) { /* reported and skipped */
-            warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cd->c)->name, cd->why);
-            continue;
-        }
-        if (take_feat) cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
-        if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd);
-        cd->ok = 1;
-        report(&o, 0.45 + 0.2 * (k + 1) / nc, "verifying the best candidates");
+    {
+        verify_job vj = {cand, nc, nams, irs, irn, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
+                         searched ? NULL : ref_ltas, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+        run_threads(verify_worker, &vj);
     }
+    for (int k = 0; k < nc; k++) /* reported and skipped */
+        if (nams[k] && cand[k].failed)
+            warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cand[k].c)->name, cand[k].why);
     /* Knob recovery: the leading LV2 candidates with tunable controls, one thread each. */
     knob_job jobs[KNOB_CANDIDATES];
     int nj = 0;

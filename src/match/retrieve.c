@@ -50,6 +50,7 @@ struct r2r_retrieval_db {
     float *idb;  /* [ni + 1][K] dB of the IR band response; the last row is "no IR" (0 dB) */
     double gains[R2R_INDEX_N_GAINS];
     int band_lo, band_hi;
+    double sw[R2R_LTAS_BANDS]; /* √weight per band of the source model's residual (source_weights) */
 };
 
 static float to_db(double p) { return (float)(10.0 * log10(p > 1e-20 ? p : 1e-20)); }
@@ -160,6 +161,8 @@ static void spectral_cab_check(r2r_retrieval_db *db, const char *root)
     }
 }
 
+static void source_weights(r2r_retrieval_db *db);
+
 r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
 {
     *out = NULL;
@@ -182,6 +185,7 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
     const size_t G = R2R_INDEX_N_GAINS, K = R2R_LTAS_BANDS;
     if (s == R2R_OK && db) {
         db->G = G;
+        for (size_t k = 0; k < K; k++) db->sw[k] = 1.0;
         const double g[R2R_INDEX_N_GAINS] = R2R_INDEX_GAINS_DB;
         memcpy(db->gains, g, sizeof g);
         db->cpath = calloc(nc + 1, sizeof(char *));
@@ -244,6 +248,7 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
         }
         if (db->nc == 0) s = r2r_fail(R2R_ERR_INPUT, "library %s has no indexed captures (run 'r2r index build')", root);
         if (s == R2R_OK) spectral_cab_check(db, root);
+        if (s == R2R_OK) source_weights(db);
         /* z-scales of the dynamics dimensions over every capture × gain row */
         const size_t rows = db->nc * G;
         for (int j = 0; s == R2R_OK && j < R2R_RETRIEVAL_NDYN; j++) {
@@ -284,6 +289,11 @@ const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, s
     return d;
 }
 
+double r2r_retrieval_band_weight(const r2r_retrieval_db *db, int b)
+{
+    return b >= 0 && b < R2R_LTAS_BANDS ? db->sw[b] * db->sw[b] : 0.0;
+}
+
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS])
 {
     const float *cs = db->cdb + ((size_t)c * db->G + (size_t)g) * R2R_LTAS_BANDS, *ir = db->idb + (size_t)i * R2R_LTAS_BANDS;
@@ -292,11 +302,12 @@ void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, f
 
 /* R = I − B(BᵀB + Λ)⁻¹Bᵀ over the scored bands, B = [1, unit-gain dB shapes of the six
  * EQ bands]: applied to a dB difference it leaves what a mild EQ and a level change
- * cannot correct. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d =
+ * cannot correct. With band weights w (sw = √w, NULL: all 1) B's rows and the
+ * difference are both scaled by √w, so R·(√w·d) is the weighted least-squares residual. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d =
  * d − Q(Bᵀd) costs O(nb) per vector (R itself is never formed). The 7×7 inverse by
  * Gauss-Jordan. Returns -1 when nb exceeds the band count. */
 enum { EQ_NB = R2R_EQ_BANDS + 1 };
-static int eq_residual_factors(const int *bands, int nb, double *B, double *Q)
+static int eq_residual_factors(const int *bands, int nb, const double *sw, double *B, double *Q)
 {
     double hz[R2R_LTAS_BANDS], resp[R2R_LTAS_BANDS];
     if (nb > R2R_LTAS_BANDS) return -1;
@@ -308,6 +319,8 @@ static int eq_residual_factors(const int *bands, int nb, double *B, double *Q)
         r2r_eq_response_db(&eq, hz, (size_t)nb, R2R_SAMPLE_RATE, resp);
         for (int i = 0; i < nb; i++) B[i * EQ_NB + 1 + j] = resp[i];
     }
+    for (int i = 0; sw && i < nb; i++) /* weighted least squares: rows scaled by √w */
+        for (int a = 0; a < EQ_NB; a++) B[i * EQ_NB + a] *= sw[bands[i]];
     double A[EQ_NB][2 * EQ_NB];
     for (int a = 0; a < EQ_NB; a++)
         for (int b = 0; b < EQ_NB; b++) {
@@ -354,15 +367,15 @@ static void eq_residual_apply(const double *B, const double *Q, int nb, const do
     }
 }
 
-/* RMS over the scored bands of ref − amp − ir (dB): with R's factors B and Q, what a
- * mild EQ and a level change cannot correct; without (NULL), with the level (mean)
- * removed. d, r: scratch of nb. */
+/* RMS over the scored bands of ref − amp − ir (dB): with R's factors B and Q (made
+ * with the weights sw, or NULL), what a mild EQ and a level change cannot correct;
+ * without (NULL), with the level (mean) removed. d, r: scratch of nb. */
 static double shape_distance(const float *ref, const float *amp, const float *ir, const int *bands, int nb,
-                             const double *B, const double *Q, double *d, double *r)
+                             const double *sw, const double *B, const double *Q, double *d, double *r)
 {
     double mean = 0, sq = 0;
     for (int j = 0; j < nb; j++) {
-        d[j] = ref[bands[j]] - amp[bands[j]] - ir[bands[j]];
+        d[j] = (ref[bands[j]] - amp[bands[j]] - ir[bands[j]]) * (B && sw ? sw[bands[j]] : 1.0);
         mean += d[j];
         sq += d[j] * d[j];
     }
@@ -393,6 +406,7 @@ typedef struct {
     size_t P;
     const int *bands;
     int nb;
+    const double *sw;    /* band weights the factors were made with (NULL: none) */
     const double *B, *Q; /* the factors of R (eq_residual_factors) */
 } mix_problem;
 
@@ -407,13 +421,14 @@ static double mix_cost(const mix_problem *m, const double *u, double *r, double 
         double acc = 0;
         for (size_t p = 0; p < m->P; p++) acc += w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[j]];
         S[j] = acc > 1e-30 ? acc : 1e-30;
-        d[j] = m->ref[m->bands[j]] - c10 * log(S[j]) - m->ir[m->bands[j]];
+        d[j] = (m->ref[m->bands[j]] - c10 * log(S[j]) - m->ir[m->bands[j]]) * (m->sw ? m->sw[m->bands[j]] : 1.0);
     }
     eq_residual_apply(m->B, m->Q, m->nb, d, r);
     for (int a = 0; a < m->nb; a++) cost += r[a] * r[a] / m->nb;
     for (size_t p = 0; p < m->P; p++) cost += MIX_ETA * (u[p] - ub) * (u[p] - ub);
     for (size_t p = 0; RJ && p < m->P; p++) {
-        for (int j = 0; j < m->nb; j++) d[j] = -c10 * w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[j]] / S[j];
+        for (int j = 0; j < m->nb; j++)
+            d[j] = -c10 * w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[j]] / S[j] * (m->sw ? m->sw[m->bands[j]] : 1.0);
         eq_residual_apply(m->B, m->Q, m->nb, d, RJ + p * R2R_LTAS_BANDS);
     }
     return cost;
@@ -493,6 +508,54 @@ static int score_bands(const r2r_retrieval_db *db, double max_hz, int *bands)
     return nb;
 }
 
+/* Band weights of the source model. A performance is not exactly a mixture of the
+ * probes: where the notes played shape the spectrum (the low and low-mid harmonics)
+ * the mixture's residual is large whatever the rig, where the rig does (the top, after
+ * distortion) it is small. How large, per band, is measured on the library itself:
+ * each probe through each capture and gain, explained by the mixture of the other
+ * probes (the ranking's fit, no weights), leaves a residual; the weight of a band is
+ * the inverse of its mean square (at least a tenth of the mean, so no band dominates),
+ * normalized to a mean of 1 over the scored bands. The distances then count each band
+ * by how much it can tell rigs apart rather than performances (bench/match_eval).
+ * At most SW_MAX_CAPTURES captures, spread over the library, are used. */
+#define SW_MAX_CAPTURES 64
+static void source_weights(r2r_retrieval_db *db)
+{
+    const size_t K = R2R_LTAS_BANDS, G = db->G, P = db->P;
+    int bands[R2R_LTAS_BANDS];
+    const int nb = score_bands(db, 0, bands);
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
+    if (!db->cpl || P < 3 || nb < 8 || eq_residual_factors(bands, nb, NULL, B, Q) != 0) return;
+    float *others = malloc(P * K * sizeof(float));
+    if (!others) return; /* weights stay 1 */
+    double acc[R2R_LTAS_BANDS] = {0}, w[MIX_MAX_P], u[MIX_MAX_P], r[R2R_LTAS_BANDS];
+    float one[R2R_LTAS_BANDS];
+    size_t cnt = 0;
+    const size_t step = db->nc / SW_MAX_CAPTURES + 1;
+    for (size_t c = 0; c < db->nc; c += step)
+        for (size_t g = 0; g < G; g++) {
+            const float *pl = db->cpl + (c * G + g) * P * K;
+            for (size_t p = 0; p < P; p++) {
+                size_t q = 0;
+                for (size_t o = 0; o < P; o++)
+                    if (o != p) memcpy(others + q++ * K, pl + o * K, K * sizeof(float));
+                for (size_t k = 0; k < K; k++) one[k] = to_db(pl[p * K + k]);
+                const mix_problem m = {one, others, db->idb + db->ni * K, P - 1, bands, nb, NULL, B, Q};
+                mix_distance(&m, w);
+                for (size_t o = 0; o < P - 1; o++) u[o] = log(w[o] > 1e-300 ? w[o] : 1e-300);
+                mix_cost(&m, u, r, NULL);
+                for (int j = 0; j < nb; j++) acc[j] += r[j] * r[j];
+                cnt++;
+            }
+        }
+    free(others);
+    double mean = 0, norm = 0;
+    for (int j = 0; j < nb; j++) acc[j] /= (double)cnt, mean += acc[j] / nb;
+    if (!(mean > 0)) return;
+    for (int j = 0; j < nb; j++) acc[j] = 1.0 / fmax(acc[j], 0.1 * mean), norm += acc[j] / nb;
+    for (int j = 0; j < nb; j++) db->sw[bands[j]] = sqrt(acc[j] / norm);
+}
+
 int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
                           const float ref_ltas[R2R_LTAS_BANDS], double max_hz, int has_cab, double *dist_db)
 {
@@ -501,9 +564,9 @@ int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_L
     int bands[R2R_LTAS_BANDS], best = (int)db->ni;
     const int nb = score_bands(db, max_hz, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS], top = INFINITY;
-    const int ok = nb >= 8 && eq_residual_factors(bands, nb, B, Q) == 0;
+    const int ok = nb >= 8 && eq_residual_factors(bands, nb, NULL, B, Q) == 0;
     for (size_t i = has_cab ? db->ni : 0; ok && i <= db->ni; i++) {
-        const double v = shape_distance(ref, amp, db->idb + i * R2R_LTAS_BANDS, bands, nb, B, Q, d, r);
+        const double v = shape_distance(ref, amp, db->idb + i * R2R_LTAS_BANDS, bands, nb, NULL, B, Q, d, r);
         if (v < top) top = v, best = (int)i;
     }
     if (dist_db) *dist_db = top;
@@ -518,20 +581,24 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
     int bands[R2R_LTAS_BANDS];
     const int nb = score_bands(db, max_hz, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    if (nb < 8 || P < 1 || P > MIX_MAX_P || eq_residual_factors(bands, nb, B, Q) != 0) {
+    if (nb < 8 || P < 1 || P > MIX_MAX_P || eq_residual_factors(bands, nb, db->sw, B, Q) != 0) {
         for (size_t p = 0; p < P; p++) w[p] = 1.0 / (double)P; /* too few bands or probes: even */
         return NAN;
     }
-    const mix_problem m = {ref, probe_ltas, db->idb + db->ni * R2R_LTAS_BANDS, P, bands, nb, B, Q};
+    const mix_problem m = {ref, probe_ltas, db->idb + db->ni * R2R_LTAS_BANDS, P, bands, nb, db->sw, B, Q};
     return mix_distance(&m, w);
 }
 
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
                                     const float ref_ltas[R2R_LTAS_BANDS], double max_hz)
 {
-    double d = NAN;
-    r2r_retrieval_best_ir(db, pred_ltas, ref_ltas, max_hz, 1, &d); /* "no IR" alone: pred as it is */
-    return d;
+    float ref[R2R_LTAS_BANDS], pred[R2R_LTAS_BANDS];
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) ref[b] = to_db(ref_ltas[b]), pred[b] = to_db(pred_ltas[b]);
+    int bands[R2R_LTAS_BANDS];
+    const int nb = score_bands(db, max_hz, bands);
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS];
+    if (nb < 8 || eq_residual_factors(bands, nb, db->sw, B, Q) != 0) return NAN;
+    return shape_distance(ref, pred, db->idb + db->ni * R2R_LTAS_BANDS, bands, nb, db->sw, B, Q, d, r);
 }
 
 static int cmp_combo(const void *a, const void *b)
@@ -576,7 +643,7 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
         return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    const int eqinv = opt && opt->eq_invariant && eq_residual_factors(bands, nb, B, Q) == 0;
+    const int eqinv = opt && opt->eq_invariant && eq_residual_factors(bands, nb, db->sw, B, Q) == 0;
     const int mix = eqinv && db->cpl && opt->source_mix;
     /* The dynamics term depends on capture and gain only. */
     for (size_t r = 0; ref_feat && r < db->nc * db->G; r++)
@@ -590,9 +657,10 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
             const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 const mix_problem mp = {ref, mix ? db->cpl + (c * db->G + g) * db->P * K : NULL, db->idb + i * K,
-                                        db->P, bands, nb, B, Q};
+                                        db->P, bands, nb, db->sw, B, Q};
                 const double dist = mix ? mix_distance(&mp, wmix)
-                                        : shape_distance(ref, cs, db->idb + i * K, bands, nb, eqinv ? B : NULL, Q, d, rr);
+                                        : shape_distance(ref, cs, db->idb + i * K, bands, nb, db->sw, eqinv ? B : NULL, Q,
+                                                         d, rr);
                 const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
                 all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy + gp, dy};
             }

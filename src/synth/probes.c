@@ -16,20 +16,23 @@
 #define B3 246.942
 #define E4 329.628
 #define E5 659.255
+/* other keys: semitones from A4 */
+#define NOTE(semis) (440.0 * pow(2.0, (semis) / 12.0))
 
 static const char *const probe_names[R2R_PROBE_COUNT] = {
     "low_e_sustain", "a_note_sustain", "high_e_sustain",
     "power_chord",   "palm_mutes",     "open_chord",
+    "A5_power_chord", "G_open_chord",  "D5_power_chord", "lead_line",
 };
 
 /* Peak levels inside the seed's recording window (-12 to -6 dBFS): sustained single
  * notes sit lower, chords and aggressive picking higher, as with a real DI. */
-static const double probe_peak_db[R2R_PROBE_COUNT] = {-9.0, -9.0, -10.0, -6.5, -7.5, -7.0};
+static const double probe_peak_db[R2R_PROBE_COUNT] = {-9.0, -9.0, -10.0, -6.5, -7.5, -7.0, -6.5, -7.0, -6.5, -9.0};
 /* Lengths: the seed records 3-4 s per probe, but the index renders every probe at five
- * gains through every capture, and ~45 s of audio per capture keeps a standard WaveNet
- * under a second per core. 1.5 s holds the attack, the bloom and enough sustain for
- * stable statistics; palm mutes get eight eighths. */
-static const double probe_seconds[R2R_PROBE_COUNT] = {1.5, 1.5, 1.25, 1.5, 2.0, 1.5};
+ * gains through every capture (15 s of probes, 75 s of audio per capture). 1.25-1.5 s
+ * holds the attack, the bloom and enough sustain for stable statistics; palm mutes get
+ * eight eighths, the lead line sixteen notes. */
+static const double probe_seconds[R2R_PROBE_COUNT] = {1.5, 1.5, 1.25, 1.5, 2.0, 1.5, 1.25, 1.25, 1.25, 2.0};
 
 const char *r2r_synth_probe_name(r2r_probe_kind kind)
 {
@@ -126,6 +129,27 @@ r2r_status r2r_synth_probe(r2r_probe_kind kind, int sample_rate, float **out, si
     case R2R_PROBE_OPEN_CHORD: {
         const double f[] = {E2, B2, E3, Gs3, B3, E4};
         c += strum(notes, f, 6, 0.05, len, 0.85, 0.012);
+        break;
+    }
+    case R2R_PROBE_A_POWER_CHORD: {
+        const double f[] = {A2, E3, A2 * 2};
+        c += strum(notes, f, 3, 0.05, len, 1.0, 0.006);
+        break;
+    }
+    case R2R_PROBE_G_OPEN_CHORD: {
+        const double f[] = {G3 / 2, B2, D3, G3, B3, G3 * 2};
+        c += strum(notes, f, 6, 0.05, len, 0.85, 0.012);
+        break;
+    }
+    case R2R_PROBE_D_POWER_CHORD: {
+        const double f[] = {D3, NOTE(-12), D3 * 2};
+        c += strum(notes, f, 3, 0.05, len, 1.0, 0.006);
+        break;
+    }
+    case R2R_PROBE_LEAD_LINE: {
+        /* sixteenths up and down the neck on the pitch classes the chords leave out */
+        const int semis[] = {-27, -25, -20, -16, -13, -8, -4, -1, 1, 3, 6, 8, 3, -1, -8, -16};
+        for (int i = 0; i < 16; i++) notes[c++] = note(NOTE(semis[i]), 0.05 + 0.12 * i, 0.13, i % 4 ? 0.7 : 0.85);
         break;
     }
     default: break;
