@@ -26,19 +26,14 @@ static void test_self_consistency(void **state)
     snprintf(lib, sizeof lib, "%s", test_tmpdir("retrieve_lib"));
     snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.r2r && mkdir -p '%s/nam_models' '%s/cab_irs'", lib, lib, lib, lib);
     assert_int_equal(system(cmd), 0);
-    const char *caps[] = {"dumble.nam", "jcm.nam", "example_wavenet.nam"};
+    const char *caps[] = {"dumble.nam", "jcm.nam", "example_wavenet.nam"}, *irs[] = {"mesa.wav", "celestion.wav"};
     for (int i = 0; i < 3; i++) {
-        char rel[256];
-        snprintf(rel, sizeof rel, "data/captures/%s", caps[i]);
-        snprintf(p, sizeof p, "%s/nam_models/%s", lib, caps[i]);
-        assert_int_equal(symlink(shared_path(rel), p), 0);
+        snprintf(p, sizeof p, "data/captures/%s", caps[i]);
+        link_shared(lib, p, "nam_models", caps[i]);
     }
-    const char *irs[] = {"mesa.wav", "celestion.wav"};
     for (int i = 0; i < 2; i++) {
-        char rel[256];
-        snprintf(rel, sizeof rel, "data/irs/%s", irs[i]);
-        snprintf(p, sizeof p, "%s/cab_irs/%s", lib, irs[i]);
-        assert_int_equal(symlink(shared_path(rel), p), 0);
+        snprintf(p, sizeof p, "data/irs/%s", irs[i]);
+        link_shared(lib, p, "cab_irs", irs[i]);
     }
     /* One probe: a second of power chord at the DI level convention. */
     snprintf(probes, sizeof probes, "%s", test_tmpdir("retrieve_probes"));
@@ -196,17 +191,12 @@ static void test_self_consistency(void **state)
 static void test_source_weights(void **state)
 {
     (void)state;
-    char lib[4200], cmd[20000], p[8400];
+    char lib[4200], cmd[20000];
     snprintf(lib, sizeof lib, "%s", test_tmpdir("retrieve_weights"));
     snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.r2r && mkdir -p '%s/nam_models'", lib, lib, lib);
     assert_int_equal(system(cmd), 0);
-    const char *caps[] = {"dumble.nam", "jcm.nam"};
-    for (int i = 0; i < 2; i++) {
-        char rel[256];
-        snprintf(rel, sizeof rel, "data/captures/%s", caps[i]);
-        snprintf(p, sizeof p, "%s/nam_models/%s", lib, caps[i]);
-        assert_int_equal(symlink(shared_path(rel), p), 0);
-    }
+    link_shared(lib, "data/captures/dumble.nam", "nam_models", "dumble.nam");
+    link_shared(lib, "data/captures/jcm.nam", "nam_models", "jcm.nam");
     r2r_index_options opt = {0};
     r2r_index_report rep;
     assert_int_equal(r2r_index_build(lib, &opt, &rep), R2R_OK);

@@ -477,12 +477,17 @@ static void null_prescreen(const r2r_retrieval_db *db, const r2r_match_options *
  * The reference's own take (`aligned`): a golden-section search, within one grid step
  * of the prescreen's best gain, for the deepest null. Captures are shared out between
  * MATCH_THREADS workers (each candidate has its own model). */
+/* The candidates and their chains, index k in every array: what the workers render. */
 typedef struct {
     candidate *cand;
     int nc;
     r2r_amp **nams;
     float **irs;
     const size_t *irn;
+} cand_chains;
+
+typedef struct {
+    cand_chains cc;
     const r2r_retrieval_db *db;
     const float *src, *ref_ltas, *ref_feat;
     const float *aligned; /* the reference under src, or NULL */
@@ -495,8 +500,8 @@ typedef struct {
 
 /* Every candidate of the capture that candidate `first` belongs to. */
 #define FOR_CAPTURE(j, first, k)                                                                                       \
-    for (int k = (first); k < (j)->nc; k++)                                                                            \
-        if ((j)->nams[k] && (j)->cand[k].c == (j)->cand[(first)].c)
+    for (int k = (first); k < (j)->cc.nc; k++)                                                                            \
+        if ((j)->cc.nams[k] && (j)->cc.cand[k].c == (j)->cc.cand[(first)].c)
 
 static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, float *w, float *cache)
 {
@@ -508,14 +513,14 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
     int usable[R2R_INDEX_N_GAINS], any = 0;
     char why[sizeof ((candidate *)0)->why] = "";
     for (int g = 0; g < G; g++) {
-        usable[g] = r2r_chain_render(j->nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n,
+        usable[g] = r2r_chain_render(j->cc.nams[first], NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, n,
                                  cache + (size_t)g * n) == R2R_OK;
         if (!usable[g] && !why[0]) snprintf(why, sizeof why, "%s", r2r_last_error());
         any |= usable[g];
     }
     FOR_CAPTURE(j, first, k)
     {
-        candidate *cd = &j->cand[k];
+        candidate *cd = &j->cc.cand[k];
         if (!any) {
             cd->failed = 1;
             memcpy(cd->why, why, sizeof why);
@@ -527,7 +532,7 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
             score[g] = INFINITY;
             if (!usable[g]) continue;
             const float *cap = cache + (size_t)g * n;
-            if (j->irs[k]) s = r2r_convolve(cap, n, j->irs[k], j->irn[k], w);
+            if (j->cc.irs[k]) s = r2r_convolve(cap, n, j->cc.irs[k], j->cc.irn[k], w);
             else memcpy(w, cap, n * sizeof(float));
             float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
             double lin[R2R_LTAS_BANDS];
@@ -565,7 +570,7 @@ typedef struct {
 static double null_at(di_search *j, int first, double gain_db, float *w, null_best *b)
 {
     double v;
-    if (r2r_chain_render(j->nams[first], NULL, 0, gain_db, NULL, j->src, j->n, w) != R2R_OK ||
+    if (r2r_chain_render(j->cc.nams[first], NULL, 0, gain_db, NULL, j->src, j->n, w) != R2R_OK ||
         null_db(w, j->aligned, j->n, j->top_hz, &v) != R2R_OK)
         return INFINITY;
     if (v < b->null_db && r2r_ltas_compute(w, j->n, b->amp) == R2R_OK) b->null_db = v, b->gain_db = gain_db;
@@ -576,7 +581,7 @@ static double null_at(di_search *j, int first, double gain_db, float *w, null_be
  * within one grid step either side of the prescreen's best grid gain (inside the grid). */
 static r2r_status di_null_capture(di_search *j, int first, float *w)
 {
-    const candidate *c0 = &j->cand[first];
+    const candidate *c0 = &j->cc.cand[first];
     const int G = R2R_INDEX_N_GAINS, g = c0->g;
     const double here = r2r_retrieval_gain_db(j->db, g);
     /* the bracket: the neighbouring grid gains, never outside the grid's range */
@@ -598,7 +603,7 @@ static r2r_status di_null_capture(di_search *j, int first, float *w)
     }
     FOR_CAPTURE(j, first, k)
     {
-        candidate *cd = &j->cand[k];
+        candidate *cd = &j->cc.cand[k];
         if (!isfinite(best.null_db)) {
             cd->failed = 1;
             snprintf(cd->why, sizeof cd->why, "no input gain near %+.0f dB renders", here);
@@ -624,9 +629,9 @@ static void *di_search_worker(void *arg)
         pthread_mutex_lock(&j->lock);
         if (s != R2R_OK && j->status == R2R_OK) j->status = s;
         if (j->status == R2R_OK)
-            for (int k = 0; k < j->nc && first < 0; k++)
-                if (j->nams[k] && !j->claimed[k]) first = k;
-        FOR_CAPTURE(j, first < 0 ? j->nc : first, k) j->claimed[k] = 1;
+            for (int k = 0; k < j->cc.nc && first < 0; k++)
+                if (j->cc.nams[k] && !j->claimed[k]) first = k;
+        FOR_CAPTURE(j, first < 0 ? j->cc.nc : first, k) j->claimed[k] = 1;
         pthread_mutex_unlock(&j->lock);
         if (first < 0) break;
         s = j->aligned ? di_null_capture(j, first, w) : di_search_capture(j, first, fx, w, cache);
@@ -636,13 +641,13 @@ static void *di_search_worker(void *arg)
     return NULL;
 }
 
-static r2r_status di_gain_search(candidate *cand, int nc, r2r_amp **nams, float **irs, const size_t *irn,
-                                 const r2r_retrieval_db *db, const float *src, const float *aligned, size_t n,
-                                 const float *ref_ltas, const float *ref_feat, double top_hz)
+static r2r_status di_gain_search(const cand_chains *cc, const r2r_retrieval_db *db, const float *src,
+                                 const float *aligned, size_t n, const float *ref_ltas, const float *ref_feat,
+                                 double top_hz)
 {
     di_search j;
     memset(&j, 0, sizeof j);
-    j.cand = cand, j.nc = nc, j.nams = nams, j.irs = irs, j.irn = irn, j.db = db;
+    j.cc = *cc, j.db = db;
     j.src = src, j.aligned = aligned, j.n = n, j.ref_ltas = ref_ltas, j.ref_feat = ref_feat, j.top_hz = top_hz;
     j.status = R2R_OK;
     pthread_mutex_init(&j.lock, NULL);
@@ -695,11 +700,7 @@ static void mix_pred(const r2r_retrieval_db *db, const float *each, size_t ns, c
  * mixture); the candidates are shared out to MATCH_THREADS workers, each with its own
  * buffers. A failed candidate is marked (cd->failed, cd->why) and reported by the caller. */
 typedef struct {
-    candidate *cand;
-    int nc;
-    r2r_amp **nams;
-    float **irs;
-    const size_t *irn;
+    cand_chains cc;
     const r2r_retrieval_db *db;
     const r2r_match_options *o; /* progress, reported from the calling thread */
     pthread_t owner;
@@ -723,13 +724,13 @@ static void *verify_worker(void *arg)
         pthread_mutex_lock(&j->lock);
         const int k = j->next++;
         pthread_mutex_unlock(&j->lock);
-        if (k >= j->nc) break;
-        candidate *cd = &j->cand[k];
-        if (!j->nams[k] || cd->failed) continue;
+        if (k >= j->cc.nc) break;
+        candidate *cd = &j->cc.cand[k];
+        if (!j->cc.nams[k] || cd->failed) continue;
         float vf[R2R_FEATURES_DIM];
         if (!ready)
             cd->failed = 1, snprintf(cd->why, sizeof cd->why, "out of memory");
-        else if (measure_chain(j->nams[k], j->irs[k], j->irn[k], cd->gain_db, j->src, j->len, j->ns, fx, buf, cd->pred,
+        else if (measure_chain(j->cc.nams[k], j->cc.irs[k], j->cc.irn[k], cd->gain_db, j->src, j->len, j->ns, fx, buf, cd->pred,
                                j->take_feat ? vf : NULL, each) != R2R_OK)
             cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
         if (cd->failed) continue;
@@ -741,7 +742,7 @@ static void *verify_worker(void *arg)
         const int done = ++j->done;
         pthread_mutex_unlock(&j->lock);
         if (pthread_equal(pthread_self(), j->owner))
-            report(j->o, 0.45 + 0.2 * done / j->nc, "verifying the best candidates");
+            report(j->o, 0.45 + 0.2 * done / j->cc.nc, "verifying the best candidates");
     }
     if (fx) r2r_features_destroy(fx);
     free(buf), free(each);
@@ -1267,8 +1268,9 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if (aligned) { /* the null is searched on a shorter loud stretch */
             at = loudest_stretch(vsrc[0], vlen[0], NULL_SEARCH_S, &len);
         }
-        if ((s = di_gain_search(cand, nc, nams, irs, irn, db, vsrc[0] + at, aligned ? aligned + at : NULL, len,
-                                ref_ltas, take_feat, top_hz)) != R2R_OK)
+        const cand_chains cc = {cand, nc, nams, irs, irn};
+        if ((s = di_gain_search(&cc, db, vsrc[0] + at, aligned ? aligned + at : NULL, len, ref_ltas, take_feat,
+                                top_hz)) != R2R_OK)
             goto out;
         /* Aligned: the cabinet IR too is chosen on that stretch, the amp's spectrum against
          * the reference's under it (the same notes: no guess about the source left). Not
@@ -1298,7 +1300,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
     }
     {
-        verify_job vj = {cand, nc, nams, irs, irn, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
+        verify_job vj = {{cand, nc, nams, irs, irn}, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
                          searched ? NULL : ref_ltas, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
         run_threads(verify_worker, &vj);
     }
