@@ -155,3 +155,55 @@ cJSON *bench_read_json(const char *path)
     free(t);
     return j;
 }
+
+double bench_urand(unsigned *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (*s >> 8) / 16777216.0;
+}
+
+static size_t split_list(const char *env, const char **out, size_t max, size_t keep)
+{
+    const char *v = getenv(env);
+    if (!v || !*v) return keep;
+    char *copy = strdup(v), *save = NULL;
+    size_t n = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) out[n++] = t;
+    return n ? n : keep; /* the copy lives as long as the program */
+}
+
+void bench_protocol_init(bench_protocol *p)
+{
+    static const char *const dis[] = {"power-guitar", "metalcore-guitar", "jazz_hop-guitar", "lunar-guitar"};
+    static const char *const cabs[] = {"celestion.wav", "mesa.wav", "eminence.wav", "ampeg.wav"};
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < 4; i++) p->dis[i] = dis[i], p->cabs[i] = cabs[i];
+    p->ndis = split_list("R2R_EVAL_DIS", p->dis, 8, 4);
+    p->ncabs = split_list("R2R_EVAL_CABS", p->cabs, 8, 4);
+}
+
+void bench_protocol_draw(const bench_protocol *p, unsigned *seed, double *gain_db, int *cab, r2r_eq *eq)
+{
+    *gain_db = bench_urand(seed) * 18.0 - 9.0;
+    *cab = (int)(bench_urand(seed) * (double)p->ncabs) % (int)p->ncabs;
+    r2r_eq_flat(eq);
+    for (int b = 0; b < R2R_EQ_BANDS; b++) eq->band[b].gain_db = bench_urand(seed) * 4.0 - 2.0;
+}
+
+int bench_protocol_excerpt(const char *di, double from_s, float *x, size_t n)
+{
+    const size_t from = (size_t)(from_s * R2R_SAMPLE_RATE);
+    char rel[256];
+    snprintf(rel, sizeof rel, "data/di/%s.wav", di);
+    r2r_audio a;
+    if (r2r_audio_read(bench_shared(rel), R2R_READ_MONO, &a) != R2R_OK) return -1;
+    if (a.frames < n + from) {
+        r2r_audio_free(&a);
+        return -1;
+    }
+    memcpy(x, a.data + from, n * sizeof(float));
+    r2r_audio_free(&a);
+    const float pk = r2r_peak(x, n);
+    for (size_t i = 0; i < n; i++) x[i] *= (float)(r2r_db_to_lin(R2R_DI_PEAK_DBFS) / pk);
+    return 0;
+}

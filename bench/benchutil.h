@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "r2r/dsp.h"
+
 double bench_now(void);             /* monotonic seconds */
 double bench_peak_rss_mib(void);    /* peak resident set of this process */
 double bench_median(double *v, size_t n); /* sorts v */
@@ -23,6 +25,23 @@ void bench_remove_tree(const char *dir);
  * a cabinet IR (paths under R2R_SHARED_DIR) into out; 0 on success, else r2r_last_error(). */
 int bench_render_rig(const char *di_rel, double offset_s, const char *cap_rel, const char *ir_rel, double gain_db,
                      float *out, size_t n);
+
+/* The evaluation protocol of DESIGN.md (match_eval, rank_eval): the DIs and cabinets
+ * the references are made with — R2R_EVAL_DIS / R2R_EVAL_CABS (comma lists) replace
+ * them for held-out runs (other DIs of shared/data/di; IRs in the library's cab_irs). */
+typedef struct {
+    const char *dis[8], *cabs[8];
+    size_t ndis, ncabs;
+} bench_protocol;
+void bench_protocol_init(bench_protocol *p);
+/* A reference's random draw (advances *seed): input gain in ±9 dB, a cabinet index,
+ * a ±2 dB 6-band EQ. */
+void bench_protocol_draw(const bench_protocol *p, unsigned *seed, double *gain_db, int *cab, r2r_eq *eq);
+/* The DI excerpt of a reference: n samples of data/di/<di>.wav from from_s on (the
+ * protocol: 1 s), its peak at the DI level; 0 on success, -1 when the DI is missing or
+ * too short. */
+int bench_protocol_excerpt(const char *di, double from_s, float *x, size_t n);
+double bench_urand(unsigned *s); /* uniform in [0, 1), a small LCG */
 
 /* A whole JSON file, parsed (NULL when missing or malformed; cJSON_Delete it). */
 struct cJSON *bench_read_json(const char *path);

@@ -35,27 +35,8 @@
 #define EXCERPT_S 6.0
 #define MAX_CAPS 256
 
-/* The protocol's DIs and cabinets; R2R_EVAL_DIS / R2R_EVAL_CABS (comma lists) replace
- * them for held-out runs (other DIs of shared/data/di; IRs in the kept library's cab_irs). */
-static const char *dis[8] = {"power-guitar", "metalcore-guitar", "jazz_hop-guitar", "lunar-guitar"};
-static const char *cabs[8] = {"celestion.wav", "mesa.wav", "eminence.wav", "ampeg.wav"};
-static size_t ndis = 4, ncabs = 4;
-
-static size_t split_list(const char *env, const char **out, size_t max, size_t keep)
-{
-    const char *v = getenv(env);
-    if (!v || !*v) return keep;
-    char *copy = strdup(v), *save = NULL;
-    size_t n = 0;
-    for (char *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) out[n++] = t;
-    return n ? n : keep; /* the copy lives as long as the program */
-}
-
-static double urand(unsigned *s)
-{
-    *s = *s * 1664525u + 1013904223u;
-    return (*s >> 8) / 16777216.0;
-}
+/* The protocol's DIs and cabinets (benchutil). */
+static bench_protocol proto;
 
 /* Mean |dB| between loudness-aligned long-term mel spectra (bands 40 Hz-16 kHz). */
 static double tone_distance(float *y, const float *ref, size_t n)
@@ -262,8 +243,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int stride = argc > 1 ? atoi(argv[1]) : 1;
-    ndis = split_list("R2R_EVAL_DIS", dis, 8, ndis);
-    ncabs = split_list("R2R_EVAL_CABS", cabs, 8, ncabs);
+    bench_protocol_init(&proto);
     if (stride < 1) stride = 1;
     char lib[256];
     double t0 = bench_now();
@@ -332,23 +312,16 @@ int main(int argc, char **argv)
         r2r_nam *m;
         if (r2r_nam_load(p, 0, &m) != R2R_OK) continue;
         const int rig = strstr(caps[c], "-Cab-") != NULL; /* full rigs by their file names */
-        for (size_t d = 0; d < ndis; d++) {
-            char rel[256];
-            snprintf(rel, sizeof rel, "data/di/%s.wav", dis[d]);
-            r2r_audio a;
-            if (r2r_audio_read(bench_shared(rel), R2R_READ_MONO, &a) != R2R_OK || a.frames < n + 48000) continue;
-            memcpy(x, a.data + 48000, n * sizeof(float));
-            r2r_audio_free(&a);
-            const float pk = r2r_peak(x, n);
-            for (size_t i = 0; i < n; i++) x[i] *= (float)(r2r_db_to_lin(R2R_DI_PEAK_DBFS) / pk);
-            const double gdb = urand(&seed) * 18.0 - 9.0;
-            const int cab = (int)(urand(&seed) * (double)ncabs) % (int)ncabs;
+        for (size_t d = 0; d < proto.ndis; d++) {
+            if (bench_protocol_excerpt(proto.dis[d], 1.0, x, n) != 0) continue;
+            double gdb;
+            int cab;
+            r2r_eq eq;
+            bench_protocol_draw(&proto, &seed, &gdb, &cab, &eq);
             int truth_ir = -1; /* -1: no IR */
             for (int i = 0; i < nirs && !rig; i++)
-                if (strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(irrows, i), "path")->valuestring, cabs[cab])) truth_ir = i;
-            r2r_eq eq;
-            r2r_eq_flat(&eq);
-            for (int b = 0; b < R2R_EQ_BANDS; b++) eq.band[b].gain_db = urand(&seed) * 4.0 - 2.0;
+                if (strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(irrows, i), "path")->valuestring, proto.cabs[cab]))
+                    truth_ir = i;
             chain(m, truth_ir >= 0 ? irs[truth_ir] : NULL, truth_ir >= 0 ? irlen[truth_ir] : 0, gdb, &eq, x, n, z);
             char refp[256], dip[256], mixp[256];
             snprintf(mixp, sizeof mixp, "%s/mix.wav", work);
@@ -373,9 +346,9 @@ int main(int argc, char **argv)
             /* the rows this run measures: from the reference alone, with its DI, from the mix */
             const int full = !only, run_ref = full || only_ref, run_di = full || only_di, run_mix = full || only_mix;
             match_result mr, md, mm;
-            if ((run_ref && eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mr) != 0) ||
-                (run_di && eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, cabs[cab], z, n, &md) != 0) ||
-                (run_mix && eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, cabs[cab], z, n, &mm) != 0))
+            if ((run_ref && eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mr) != 0) ||
+                (run_di && eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &md) != 0) ||
+                (run_mix && eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mm) != 0))
                 continue;
             if (run_ref) {
                 match_s += mr.seconds;
@@ -388,7 +361,7 @@ int main(int argc, char **argv)
                 const match_result *one = run_ref ? &mr : run_di ? &md : &mm;
                 if (getenv("R2R_EVAL_VERBOSE"))
                     fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB\n",
-                            caps[c], dis[d], gdb, one->crank, one->top, one->irank, one->tone, one->tone_flat, one->pick,
+                            caps[c], proto.dis[d], gdb, one->crank, one->top, one->irank, one->tone, one->tone_flat, one->pick,
                             one->pick_gain);
                 fprintf(stderr, "\r%d references", run_ref ? ours.n : run_di ? withdi.n : inmix.n);
                 continue;
@@ -406,7 +379,7 @@ int main(int argc, char **argv)
             }
             if (getenv("R2R_EVAL_VERBOSE"))
                 fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d/%d/%d, IR %d/%d/%d, tone %.2f (flat %.2f, DI %.2f, mix %.2f; oracle %.2f / %.2f)\n",
-                        caps[c], dis[d], gdb, mr.crank, md.crank, mm.crank, mr.irank, md.irank, mm.irank, mr.tone,
+                        caps[c], proto.dis[d], gdb, mr.crank, md.crank, mm.crank, mr.irank, md.irank, mm.irank, mr.tone,
                         mr.tone_flat, md.tone, mm.tone, o_raw.tone[o_raw.n - 1], o_fit.tone[o_fit.n - 1]);
             /* ---- seed baseline ---- */
             float raw[R2R_FEATURES_DIM], q[R2R_FEATURES_DIM];
@@ -468,7 +441,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "\n");
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
            "  +-9 dB, random cabinet IR of %zu (none for full rigs), random EQ +-2 dB per band\n\n",
-           only_di ? withdi.n : only_mix ? inmix.n : ours.n, (ncaps + stride - 1) / stride, ndis, EXCERPT_S, ncabs);
+           only_di ? withdi.n : only_mix ? inmix.n : ours.n, (ncaps + stride - 1) / stride, proto.ndis, EXCERPT_S, proto.ncabs);
     printf("  %-34s %7s %7s  %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "rig", "IR@1", "IR@3", "tone med",
            "tone mean");
     if (!only || only_ref) print_tally("r2r match (joint, verified)", &ours);

@@ -45,10 +45,6 @@
 #define DEFAULT_K 10
 #define DEFAULT_M 5
 #define GAIN_PENALTY_DIV 12.0 /* seed: gain moves cost |Δ|/12 (1 per grid span) */
-/* From the reference alone: the ranking's distance grows by this at ±12 dB input gain
- * (quadratic). bench/match_eval, every 2nd capture: the true capture's gain was chosen
- * 7.8 dB too high in median (|error|; 6.7 held out) without it, 4.6 (4.7) with it. */
-#define GAIN_PRIOR_DB 0.2
 #define EQ_FMIN 40.0
 #define EQ_FMAX 14000.0
 #define PREVIEW_MAX_LUFS (-16.0)
@@ -1091,7 +1087,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* Without a DI the gain is judged from spectra alone, and a denser performance than
      * the probes looks like more gain: a weak prior keeps the capture's own input level
      * where the spectra barely differ (with a DI, the gain is searched on it). */
-    r2r_rank_options ro = {max_hz, 1, 1, 1, o.di_path ? 0.0 : GAIN_PRIOR_DB};
+    r2r_rank_options ro = {max_hz, 1, 1, 1, o.di_path ? 0.0 : R2R_RANK_GAIN_PRIOR_DB};
     /* Without the dynamics term: the index's dynamics are the probes' (single plucks
      * ringing out, mutes, silences), a performance's are not, so the term only measured
      * how unlike a real performance the probes are, and favoured the most compressed
