@@ -161,7 +161,7 @@ static void spectral_cab_check(r2r_retrieval_db *db, const char *root)
     }
 }
 
-static void source_weights(r2r_retrieval_db *db);
+static r2r_status source_weights(r2r_retrieval_db *db);
 
 r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
 {
@@ -248,7 +248,7 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
         }
         if (db->nc == 0) s = r2r_fail(R2R_ERR_INPUT, "library %s has no indexed captures (run 'r2r index build')", root);
         if (s == R2R_OK) spectral_cab_check(db, root);
-        if (s == R2R_OK) source_weights(db);
+        if (s == R2R_OK) s = source_weights(db);
         /* z-scales of the dynamics dimensions over every capture × gain row */
         const size_t rows = db->nc * G;
         for (int j = 0; s == R2R_OK && j < R2R_RETRIEVAL_NDYN; j++) {
@@ -303,9 +303,10 @@ void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, f
 /* R = I − B(BᵀB + Λ)⁻¹Bᵀ over the scored bands, B = [1, unit-gain dB shapes of the six
  * EQ bands]: applied to a dB difference it leaves what a mild EQ and a level change
  * cannot correct. With band weights w (sw = √w, NULL: all 1) B's rows and the
- * difference are both scaled by √w, so R·(√w·d) is the weighted least-squares residual. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d =
- * d − Q(Bᵀd) costs O(nb) per vector (R itself is never formed). The 7×7 inverse by
- * Gauss-Jordan. Returns -1 when nb exceeds the band count. */
+ * difference are both scaled by √w, so R·(√w·d) is the weighted least-squares
+ * residual. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d = d − Q(Bᵀd)
+ * costs O(nb) per vector (R itself is never formed). The 7×7 inverse by Gauss-Jordan.
+ * Returns -1 when nb exceeds the band count. */
 enum { EQ_NB = R2R_EQ_BANDS + 1 };
 static int eq_residual_factors(const int *bands, int nb, const double *sw, double *B, double *Q)
 {
@@ -519,15 +520,15 @@ static int score_bands(const r2r_retrieval_db *db, double max_hz, int *bands)
  * by how much it can tell rigs apart rather than performances (bench/match_eval).
  * At most SW_MAX_CAPTURES captures, spread over the library, are used. */
 #define SW_MAX_CAPTURES 64
-static void source_weights(r2r_retrieval_db *db)
+static r2r_status source_weights(r2r_retrieval_db *db)
 {
     const size_t K = R2R_LTAS_BANDS, G = db->G, P = db->P;
     int bands[R2R_LTAS_BANDS];
     const int nb = score_bands(db, 0, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    if (!db->cpl || P < 3 || nb < 8 || eq_residual_factors(bands, nb, NULL, B, Q) != 0) return;
+    if (!db->cpl || P < 3 || nb < 8 || eq_residual_factors(bands, nb, NULL, B, Q) != 0) return R2R_OK; /* all 1 */
     float *others = malloc(P * K * sizeof(float));
-    if (!others) return; /* weights stay 1 */
+    if (!others) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     double acc[R2R_LTAS_BANDS] = {0}, w[MIX_MAX_P], u[MIX_MAX_P], r[R2R_LTAS_BANDS];
     float one[R2R_LTAS_BANDS];
     size_t cnt = 0;
@@ -551,9 +552,10 @@ static void source_weights(r2r_retrieval_db *db)
     free(others);
     double mean = 0, norm = 0;
     for (int j = 0; j < nb; j++) acc[j] /= (double)cnt, mean += acc[j] / nb;
-    if (!(mean > 0)) return;
+    if (!(mean > 0)) return R2R_OK; /* the probes explain each other exactly: all 1 */
     for (int j = 0; j < nb; j++) acc[j] = 1.0 / fmax(acc[j], 0.1 * mean), norm += acc[j] / nb;
     for (int j = 0; j < nb; j++) db->sw[bands[j]] = sqrt(acc[j] / norm);
+    return R2R_OK;
 }
 
 int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
