@@ -710,6 +710,21 @@ typedef struct {
     pthread_mutex_t lock;
 } verify_job;
 
+/* One candidate through the chain amp → ir at its gain: cd->pred (from the reference
+ * alone, the probes' fitted mixture) and, with the user's own take, cd->dyn. */
+static r2r_status verify_chain(const verify_job *j, r2r_amp *amp, const float *ir, size_t irn, candidate *cd,
+                               r2r_features *fx, float *buf, float *each)
+{
+    float vf[R2R_FEATURES_DIM];
+    const r2r_status s = measure_chain(amp, ir, irn, cd->gain_db, j->src, j->len, j->ns, fx, buf, cd->pred,
+                                       j->take_feat ? vf : NULL, each);
+    if (s != R2R_OK) return s;
+    /* with the user's own take, the true chain's dynamics replace the index's */
+    if (j->take_feat) cd->dyn = r2r_retrieval_dynamics_distance(j->db, j->take_feat, vf);
+    if (j->ref_ltas) mix_pred(j->db, each, j->ns, j->ref_ltas, j->top_hz, cd);
+    return R2R_OK;
+}
+
 static void *verify_worker(void *arg)
 {
     verify_job *j = arg;
@@ -723,16 +738,11 @@ static void *verify_worker(void *arg)
         if (k >= j->cc.nc) break;
         candidate *cd = &j->cc.cand[k];
         if (!j->cc.nams[k] || cd->failed) continue;
-        float vf[R2R_FEATURES_DIM];
         if (!ready)
             cd->failed = 1, snprintf(cd->why, sizeof cd->why, "out of memory");
-        else if (measure_chain(j->cc.nams[k], j->cc.irs[k], j->cc.irn[k], cd->gain_db, j->src, j->len, j->ns, fx, buf, cd->pred,
-                               j->take_feat ? vf : NULL, each) != R2R_OK)
+        else if (verify_chain(j, j->cc.nams[k], j->cc.irs[k], j->cc.irn[k], cd, fx, buf, each) != R2R_OK)
             cd->failed = 1, snprintf(cd->why, sizeof cd->why, "%s", r2r_last_error());
         if (cd->failed) continue;
-        /* with the user's own take, the true chain's dynamics replace the index's */
-        if (j->take_feat) cd->dyn = r2r_retrieval_dynamics_distance(j->db, j->take_feat, vf);
-        if (j->ref_ltas) mix_pred(j->db, each, j->ns, j->ref_ltas, j->top_hz, cd);
         cd->ok = 1;
         pthread_mutex_lock(&j->lock);
         const int done = ++j->done;
@@ -1295,11 +1305,9 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             }
         }
     }
-    {
-        verify_job vj = {{cand, nc, nams, irs, irn}, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
-                         searched ? NULL : ref_ltas, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
-        run_threads(verify_worker, &vj);
-    }
+    verify_job vj = {{cand, nc, nams, irs, irn}, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
+                     searched ? NULL : ref_ltas, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+    run_threads(verify_worker, &vj);
     for (int k = 0; k < nc; k++) /* reported and skipped */
         if (nams[k] && cand[k].failed)
             warn(sum, "skipped %s: %s", r2r_retrieval_capture_desc(db, (size_t)cand[k].c)->name, cand[k].why);
@@ -1340,17 +1348,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
         for (int q = 0; q < nj; q++) {
             candidate *cd = jobs[q].cd;
-            float vf[R2R_FEATURES_DIM];
             r2r_status ks = jobs[q].status;
             if (ks != R2R_OK) r2r_fail(ks, "%s", jobs[q].why);
-            if (ks == R2R_OK)
-                ks = measure_chain(jobs[q].amp, jobs[q].ir, jobs[q].irn, cd->gain_db, vsrc, vlen, nv, fx, ybuf, cd->pred,
-                                  take_feat ? vf : NULL, each);
-            if (ks == R2R_OK) {
-                if (take_feat) cd->dyn = r2r_retrieval_dynamics_distance(db, take_feat, vf);
-                if (!searched) mix_pred(db, each, nv, ref_ltas, top_hz, cd);
-                continue;
-            }
+            if (ks == R2R_OK) ks = verify_chain(&vj, jobs[q].amp, jobs[q].ir, jobs[q].irn, cd, fx, ybuf, each);
+            if (ks == R2R_OK) continue;
             if (ks == R2R_ERR_NOMEM) {
                 s = ks;
                 break;

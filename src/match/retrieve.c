@@ -462,8 +462,8 @@ static void solve_small(double A[MIX_MAX_P][MIX_MAX_P], double *y, size_t P)
 }
 
 /* The fitted distance (dB, RMS after R, the ridge's cost included) and the weights
- * (summing to 1) in w. */
-static double mix_distance(const mix_problem *m, double *w)
+ * (summing to 1) in w; res (NULL: not wanted) gets the fit's residual R·d. */
+static double mix_distance(const mix_problem *m, double *w, double *res)
 {
     double u[MIX_MAX_P] = {0}, un[MIX_MAX_P], r[R2R_LTAS_BANDS], rn[R2R_LTAS_BANDS];
     double RJ[MIX_MAX_P * R2R_LTAS_BANDS], lambda = 1e-2;
@@ -496,6 +496,7 @@ static double mix_distance(const mix_problem *m, double *w)
     double ws = 0;
     for (size_t p = 0; p < P; p++) ws += exp(u[p]);
     for (size_t p = 0; p < P; p++) w[p] = exp(u[p]) / ws;
+    if (res) memcpy(res, r, (size_t)m->nb * sizeof *r);
     return sqrt(fmax(cost, 0.0));
 }
 
@@ -529,7 +530,7 @@ static r2r_status source_weights(r2r_retrieval_db *db)
     if (!db->cpl || P < 3 || nb < 8 || eq_residual_factors(bands, nb, NULL, B, Q) != 0) return R2R_OK; /* all 1 */
     float *others = malloc(P * K * sizeof(float));
     if (!others) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    double acc[R2R_LTAS_BANDS] = {0}, w[MIX_MAX_P], u[MIX_MAX_P], r[R2R_LTAS_BANDS];
+    double acc[R2R_LTAS_BANDS] = {0}, w[MIX_MAX_P], r[R2R_LTAS_BANDS];
     float one[R2R_LTAS_BANDS];
     size_t cnt = 0;
     const size_t step = db->nc / SW_MAX_CAPTURES + 1;
@@ -542,9 +543,7 @@ static r2r_status source_weights(r2r_retrieval_db *db)
                     if (o != p) memcpy(others + q++ * K, pl + o * K, K * sizeof(float));
                 for (size_t k = 0; k < K; k++) one[k] = to_db(pl[p * K + k]);
                 const mix_problem m = {one, others, db->idb + db->ni * K, P - 1, bands, nb, NULL, B, Q};
-                mix_distance(&m, w);
-                for (size_t o = 0; o < P - 1; o++) u[o] = log(w[o] > 1e-300 ? w[o] : 1e-300);
-                mix_cost(&m, u, r, NULL);
+                mix_distance(&m, w, r);
                 for (int j = 0; j < nb; j++) acc[j] += r[j] * r[j];
                 cnt++;
             }
@@ -588,7 +587,7 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
         return NAN;
     }
     const mix_problem m = {ref, probe_ltas, db->idb + db->ni * R2R_LTAS_BANDS, P, bands, nb, db->sw, B, Q};
-    return mix_distance(&m, w);
+    return mix_distance(&m, w, NULL);
 }
 
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
@@ -660,7 +659,7 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 const mix_problem mp = {ref, mix ? db->cpl + (c * db->G + g) * db->P * K : NULL, db->idb + i * K,
                                         db->P, bands, nb, db->sw, B, Q};
-                const double dist = mix ? mix_distance(&mp, wmix)
+                const double dist = mix ? mix_distance(&mp, wmix, NULL)
                                         : shape_distance(ref, cs, db->idb + i * K, bands, nb, db->sw, eqinv ? B : NULL, Q,
                                                          d, rr);
                 const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;

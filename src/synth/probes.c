@@ -142,7 +142,7 @@ r2r_status r2r_synth_probe(r2r_probe_kind kind, int sample_rate, float **out, si
         break;
     }
     case R2R_PROBE_D_POWER_CHORD: {
-        const double f[] = {D3, NOTE(-12), D3 * 2};
+        const double f[] = {D3, A2 * 2, D3 * 2};
         c += strum(notes, f, 3, 0.05, len, 1.0, 0.006);
         break;
     }
