@@ -16,6 +16,7 @@
 #include "r2r/catalog.h"
 #include "r2r/index.h"
 #include "r2r/match.h"
+#include "r2r/retrieve.h"
 
 static char lib[4096], work[4096];
 
@@ -217,6 +218,19 @@ static void test_match_end_to_end(void **state)
     const cJSON *lb = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     const double idb = cJSON_GetObjectItem(lb, "identity_db")->valuedouble;
     assert_true(idb >= 0.0 && idb <= cJSON_GetObjectItem(lb, "total")->valuedouble + 1e-3);
+    /* the loss's parts add up to its total; the gain's part is the ranking's prior */
+    {
+        const char *parts[] = {"spectral_db",  "dynamics",    "eq_penalty", "gain_penalty",
+                               "knob_penalty", "identity_db", "flavor"};
+        double sum_parts = 0;
+        for (size_t q = 0; q < sizeof parts / sizeof *parts; q++)
+            sum_parts += cJSON_GetObjectItem(lb, parts[q])->valuedouble;
+        assert_float_equal(sum_parts, cJSON_GetObjectItem(lb, "total")->valuedouble, 0.005);
+        const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0);
+        const double g = cJSON_GetObjectItem(c0, "input_gain_db")->valuedouble;
+        assert_float_equal(cJSON_GetObjectItem(lb, "gain_penalty")->valuedouble,
+                           R2R_RANK_GAIN_PRIOR_DB * (g / 12.0) * (g / 12.0), 0.002);
+    }
     /* and the dynamics are not compared: the probes do not play the reference's performance */
     assert_float_equal(cJSON_GetObjectItem(lb, "dynamics")->valuedouble, 0.0, 1e-9);
     /* what it assumed was played: one share per probe, summing to 1 */

@@ -132,6 +132,14 @@ static void test_self_consistency(void **state)
         r2r_ltas_compute(y, n, eqd);
         assert_string_equal(r2r_retrieval_ir_path(db, (size_t)r2r_retrieval_best_ir(db, amp, eqd, 0.0, 0, NULL)),
                             "cab_irs/celestion.wav");
+        /* the EQ the source model attributes to that difference: the two bands, a little
+         * shrunk by the prior on the EQ, and next to nothing elsewhere */
+        double gz[R2R_EQ_BANDS];
+        assert_int_equal(r2r_retrieval_eq_estimate(db, ref, eqd, 0.0, gz), 0);
+        print_message("EQ estimate: %.2f %.2f %.2f %.2f %.2f %.2f dB\n", gz[0], gz[1], gz[2], gz[3], gz[4], gz[5]);
+        assert_true(gz[1] > 1.0 && gz[4] < -1.0);
+        for (int j = 0; j < R2R_EQ_BANDS; j++)
+            if (j != 1 && j != 4) assert_true(fabs(gz[j]) < 0.5 * fmin(gz[1], -gz[4]));
         assert_int_equal(r2r_retrieval_best_ir(db, amp, ref, 0.0, 1, NULL), 2);
         assert_int_equal(r2r_nam_render(m, x, y, n), R2R_OK);
     }

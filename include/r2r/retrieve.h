@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "r2r/constants.h"
 #include "r2r/error.h"
 #include "r2r/ltas.h"
 
@@ -105,6 +106,12 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
  * reference's, over the bands up to max_hz (0: default). */
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
                                     const float ref_ltas[R2R_LTAS_BANDS], double max_hz);
+/* The mild EQ the source model attributes to the difference of a predicted band
+ * spectrum from the reference's: the six EQ bands' gains (dB) of the weighted least-
+ * squares fit with the ranking's prior on the EQ (the fit whose residual is
+ * r2r_retrieval_shape_distance). Returns 0, or -1 (gains 0) with too few bands. */
+int r2r_retrieval_eq_estimate(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
+                              const float ref_ltas[R2R_LTAS_BANDS], double max_hz, double gains_db[R2R_EQ_BANDS]);
 /* The weight of LTAS band b in the distances that model the source as a mixture of
  * the probes (the ranking, r2r_retrieval_mix_fit, r2r_retrieval_shape_distance): the
  * inverse of how much the probes' mixture misses there, measured on the library's own

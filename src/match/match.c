@@ -79,11 +79,6 @@
 #define PEDAL_NULL_DB 3.0        /* a pedal alone must null this much deeper than any amp */
 #define PRESCREEN_S 1.5          /* the stretch every capture is null-tested on first, at the grid gains */
 #define DEFAULT_M_ALIGNED 4      /* then the nearest this many get the gain search */
-/* What the probes cannot know: the reference's guitar, pickups and playing. Real DIs
- * through one rig differ by 1.5-5 dB per mel band (mean |dB|, four DIs of
- * ../shared/data/di measured through clean and driven captures), so without the user's
- * DI the EQ only corrects what exceeds that; with it, the EQ follows everything. */
-#define SOURCE_UNCERTAINTY_DB 3.0
 #define SMOOTH_OCT (1.0 / 3.0) /* the EQ's target is smoothed: six bands cannot follow notes */
 /* Knob recovery (LV2 presets): the leading KNOB_CANDIDATES LV2 candidates get their
  * tunable controls searched by rendering KNOB_SRC_S seconds of source (the DI's loudest
@@ -321,19 +316,37 @@ static void smooth_log_freq(const double *hz, const double *t, size_t n, double 
     }
 }
 
-/* The EQ's target (reference minus candidate, dB per band): smoothed over SMOOTH_OCT,
- * its level offset removed, then shrunk toward 0 by the source uncertainty (a soft
- * threshold): differences a different guitar or player would explain are left alone. */
-static void shape_target(const double *hz, double *t, size_t n, double uncertainty_db)
+/* The EQ's target with the user's DI (reference minus candidate, dB per band):
+ * smoothed over SMOOTH_OCT, its level offset removed. */
+static void shape_target(const double *hz, double *t, size_t n)
 {
     double sm[R2R_LTAS_BANDS], mean = 0;
     if (n == 0 || n > R2R_LTAS_BANDS) return;
     smooth_log_freq(hz, t, n, SMOOTH_OCT, sm);
     for (size_t i = 0; i < n; i++) mean += sm[i] / (double)n;
-    for (size_t i = 0; i < n; i++) {
-        const double v = sm[i] - mean;
-        t[i] = v > uncertainty_db ? v - uncertainty_db : v < -uncertainty_db ? v + uncertainty_db : 0.0;
-    }
+    for (size_t i = 0; i < n; i++) t[i] = sm[i] - mean;
+}
+
+/* The EQ's target from the reference alone: the mild EQ the ranking's source model
+ * attributes to reference minus candidate (r2r_retrieval_eq_estimate: the least-squares
+ * EQ under the ranking's band weights and its prior on the EQ), as a response at hz,
+ * level removed. What the probes cannot know — the reference's guitar, pickups and
+ * playing — moves the long-term spectrum by 1.5-5 dB per band, as much as an EQ; the
+ * raw difference (even smoothed, and shrunk by a 3 dB soft threshold, as before) made
+ * the recipes sound further from the reference than with the EQ flat
+ * (bench/match_eval, every 2nd capture: tone median 2.80 dB vs 2.33 flat; held out
+ * 1.40 vs 1.34); this target: 2.58 and 1.23 dB. */
+static void estimated_target(const r2r_retrieval_db *db, const float *pred, const float *ref, double top_hz,
+                             const double *hz, double *t, size_t n)
+{
+    double gz[R2R_EQ_BANDS], mean = 0;
+    r2r_eq est;
+    r2r_eq_flat(&est);
+    r2r_retrieval_eq_estimate(db, pred, ref, top_hz, gz);
+    for (int j = 0; j < R2R_EQ_BANDS; j++) est.band[j].gain_db = gz[j];
+    r2r_eq_response_db(&est, hz, n, R2R_SAMPLE_RATE, t);
+    for (size_t i = 0; i < n; i++) mean += t[i] / (double)n;
+    for (size_t i = 0; i < n; i++) t[i] -= mean;
 }
 
 /* What a smooth EQ cannot fix: RMS (dB) of the reference-minus-candidate spectrum
@@ -767,7 +780,7 @@ static double shape_db(const float *ref, const float *pred, double top_hz)
         hz[n] = f, t[n++] = band_db(ref[b]) - band_db(pred[b]);
     }
     if (n == 0) return 0.0;
-    shape_target(hz, t, n, 0.0); /* the EQ target's smoothing and level removal, nothing shrunk */
+    shape_target(hz, t, n); /* the EQ target's smoothing and level removal */
     for (size_t i = 0; i < n; i++) sq += t[i] * t[i];
     return sqrt(sq / (double)n);
 }
@@ -1391,15 +1404,19 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
         mean /= (double)nb;
         cd->verified_db = sqrt(fmax(0.0, sq / (double)nb - mean * mean));
-        shape_target(fz, target, nb, o.di_path ? 0.0 : SOURCE_UNCERTAINTY_DB);
-        const double grid = r2r_retrieval_gain_db(db, cd->g);
-        /* the seed's penalty on leaving the grid, unless the null test measured the gain */
-        const double gpen = aligned ? 0.0 : fabs(cd->gain_db - grid) / GAIN_PENALTY_DIV;
-        /* From the reference alone, the flavors' loss sees only what its EQ could fix
-         * beyond the source's uncertainty (shape_target), which tells rigs apart poorly:
-         * the ranking's EQ-invariant distance of the verified spectrum joins it, so the
-         * pick agrees with the retrieval (bench/match_eval: the recipe's capture was the
-         * true one in 13 % of the references without it, 23 % with it). */
+        if (searched) shape_target(fz, target, nb);
+        else estimated_target(db, cd->pred, ref_ltas, top_hz, fz, target, nb);
+        /* The gain's penalty: with the DI, the seed's on leaving the grid, unless the null
+         * test measured the gain; from the reference alone, the ranking's prior toward
+         * the capture's own level, so the pick weighs gains as the ranking did. */
+        const double gpen = !searched ? R2R_RANK_GAIN_PRIOR_DB * (cd->gain_db / 12.0) * (cd->gain_db / 12.0)
+                            : aligned ? 0.0
+                                      : fabs(cd->gain_db - r2r_retrieval_gain_db(db, cd->g)) / GAIN_PENALTY_DIV;
+        /* From the reference alone, what the EQ fit leaves tells rigs apart poorly (its
+         * target is what the source model gives the EQ): the ranking's distance of the
+         * verified spectrum (the EQ's price included) joins the loss, so the pick agrees
+         * with the retrieval (bench/match_eval: the recipe's capture was the true one in
+         * 13 % of the references without it, 23 % with it). */
         cd->ident = searched ? 0.0 : r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
         if (!isfinite(cd->ident)) cd->ident = 0.0;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
