@@ -33,6 +33,13 @@ typedef struct {
 
 typedef struct r2r_catalog r2r_catalog;
 
+/* Opens (creating when needed) the SQLite database at path for use from several
+ * threads, waits up to busy_ms for another writer, and runs sql (the schema; NULL:
+ * none). On failure *db is NULL and the error reads "<label><path>: <why>". Shared by
+ * the catalog and the service's task store. */
+struct sqlite3;
+r2r_status r2r_sqlite_open(const char *path, const char *label, int busy_ms, const char *sql, struct sqlite3 **db);
+
 /* Opens (creating when needed) the catalog at `db_path`, WAL mode. */
 r2r_status r2r_catalog_open(const char *db_path, r2r_catalog **out);
 void r2r_catalog_close(r2r_catalog *cat);

@@ -38,23 +38,38 @@ static r2r_status db_fail(r2r_catalog *cat, const char *what)
     return r2r_fail(R2R_ERR_IO, "catalog %s: %s: %s", cat->path, what, sqlite3_errmsg(cat->db));
 }
 
+r2r_status r2r_sqlite_open(const char *path, const char *label, int busy_ms, const char *sql, sqlite3 **db)
+{
+    *db = NULL;
+    sqlite3 *h = NULL;
+    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        r2r_status s = r2r_fail(R2R_ERR_IO, "%s%s: cannot open: %s", label, path, h ? sqlite3_errmsg(h) : "no memory");
+        sqlite3_close(h);
+        return s;
+    }
+    sqlite3_busy_timeout(h, busy_ms);
+    char *err = NULL;
+    if (sql && sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK) {
+        r2r_status s = r2r_fail(R2R_ERR_IO, "%s%s: %s", label, path, err ? err : sqlite3_errmsg(h));
+        sqlite3_free(err);
+        sqlite3_close(h);
+        return s;
+    }
+    *db = h;
+    return R2R_OK;
+}
+
 r2r_status r2r_catalog_open(const char *db_path, r2r_catalog **out)
 {
     *out = NULL;
     r2r_catalog *cat = calloc(1, sizeof *cat);
-    if (!cat) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    cat->path = strdup(db_path);
-    if (sqlite3_open_v2(db_path, &cat->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                                SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-        r2r_status s = db_fail(cat, "cannot open");
-        r2r_catalog_close(cat);
-        return s;
+    if (!cat || !(cat->path = strdup(db_path))) {
+        free(cat);
+        return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
-    sqlite3_busy_timeout(cat->db, 10000);
-    char *err = NULL;
-    if (sqlite3_exec(cat->db, schema, NULL, NULL, &err) != SQLITE_OK) {
-        r2r_status s = r2r_fail(R2R_ERR_IO, "catalog %s: %s", db_path, err ? err : "schema error");
-        sqlite3_free(err);
+    const r2r_status s = r2r_sqlite_open(db_path, "catalog ", 10000, schema, &cat->db);
+    if (s != R2R_OK) {
         r2r_catalog_close(cat);
         return s;
     }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "r2r/catalog.h"
+
 struct store {
     sqlite3 *db;
     pthread_mutex_t lock;
@@ -43,26 +45,18 @@ r2r_status store_open(const char *path, store **out, int *recovered)
     store *st = calloc(1, sizeof *st);
     if (!st) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&st->lock, NULL);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        r2r_status s = r2r_fail(R2R_ERR_IO, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+    r2r_status s = r2r_sqlite_open(path, "", 5000, schema, &st->db);
+    if (s != R2R_OK) {
         store_close(st);
         return s;
     }
-    sqlite3_busy_timeout(st->db, 5000);
     char *err = NULL;
-    if (sqlite3_exec(st->db, schema, NULL, NULL, &err) != SQLITE_OK) {
-        r2r_status s = r2r_fail(R2R_ERR_IO, "%s: %s", path, err ? err : "schema");
-        sqlite3_free(err);
-        store_close(st);
-        return s;
-    }
     /* What a previous run left unfinished can be started again, never silently lost. */
     if (sqlite3_exec(st->db,
                      "UPDATE tasks SET status=3, error='interrupted: the server stopped while this task ran; "
                      "start it again', finished_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE status IN (0,1);",
                      NULL, NULL, &err) != SQLITE_OK) {
-        r2r_status s = r2r_fail(R2R_ERR_IO, "%s: %s", path, err ? err : "recovery");
+        s = r2r_fail(R2R_ERR_IO, "%s: %s", path, err ? err : "recovery");
         sqlite3_free(err);
         store_close(st);
         return s;
