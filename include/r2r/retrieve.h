@@ -61,7 +61,8 @@ r2r_status r2r_retrieval_rank(const r2r_retrieval_db *db, const float ref_ltas[R
 typedef struct {
     double max_hz;   /* ignore bands above (a band-limited reference); 0 = default 10 kHz */
     int pair_rules;  /* a capture with a cabinet only with "no IR" */
-    int eq_invariant; /* distance after removing what a mild 6-band EQ can correct */
+    int eq_invariant; /* distance as the cost of the best level and mild 6-band EQ: what
+                         they leave plus the ridge's price for the EQ */
     int source_mix;   /* with eq_invariant: the reference's source as a fitted mixture of the
                          probes (r2r_retrieval_mix_fit) rather than their even mean */
     double gain_prior_db; /* added to the distance at ±12 dB of input gain, quadratic in the

@@ -3,10 +3,11 @@
  *   read (any format/rate/channels) → 48 kHz, stereo kept → isolation (dsp by default)
  *   → guitar-dominant segments → −18 LUFS → long-term band spectrum (and raw features,
  *     when a DI turns out to be the reference's own take)
- *   → every capture × gain × IR scored on spectra (EQ-invariant distance, the source
- *     a mixture of the probes, cabinet pairing rules, a weak gain prior) → the best few
- *     verified by rendering the probes through them at a refined gain → per flavor: the
- *     6-band EQ fitted on spectra with the seed's loss, best candidate per flavor →
+ *   → every capture × gain × IR scored on spectra (the cost of the best level and mild
+ *     EQ, the source a mixture of the probes, cabinet pairing rules, a weak gain prior)
+ *     → the best few verified by rendering the probes through them at a refined gain →
+ *     per flavor: the 6-band EQ fitted on spectra with the seed's loss (from the
+ *     reference alone, to the EQ the source model attributes), best candidate per flavor →
  *     previews (probes or the user's DI) loudness-matched to the reference
  *     → recipe.json / recipe.md / eq_*.txt.
  *

@@ -396,7 +396,7 @@ static double shape_distance(const float *ref, const float *amp, const float *ir
     return sqrt(fmax(0.0, sq / nb));
 }
 
-/* The EQ-invariant distance when the source is a mixture of the probes. A performance
+/* The distance (shape_distance's) when the source is a mixture of the probes. A performance
  * is a sequence of notes, chords and mutes, so its long-term spectrum through a rig is
  * a weighted mean of the spectra of such pieces through it, weighted by their share of
  * the time. The probes are such pieces: their weights w_p = exp(u_p) are fitted to the
