@@ -4,7 +4,9 @@
  * instead of the hour of match_eval 1. Reports capture top-1 / top-3 among distinct
  * captures, IR top-3, and the true combination's distance (the true capture at the
  * grid gain nearest the reference's, the true IR) against the winner's: the part of
- * the distance the source model leaves even for the right rig.
+ * the distance the source model leaves even for the right rig — and how often the first
+ * capture is right when the runner-up capture comes within 0.05-0.4 dB of it (the
+ * margin r2r match reports as retrieval.margin_db and warns on below 0.2 dB).
  *
  * usage: rank_eval [STRIDE] [REPEATS]   (every STRIDE-th capture; REPEATS excerpts per DI,
  * from 1 s on and then 7 s later each; R2R_EVAL_DIS / R2R_EVAL_CABS and R2R_BENCH_LIB as
@@ -58,7 +60,9 @@ int main(int argc, char **argv)
     float *x = malloc(n * sizeof(float)), *z = malloc(n * sizeof(float));
     r2r_combo *all = malloc(total * sizeof *all);
     double *dtrue = malloc(most * sizeof(double)), *gap = malloc(most * sizeof(double));
-    if (!x || !z || !all || !dtrue || !gap) return 1;
+    double *margin = malloc(most * sizeof(double));
+    int *right = malloc(most * sizeof(int));
+    if (!x || !z || !all || !dtrue || !gap || !margin || !right) return 1;
     int refs = 0, c1 = 0, c3 = 0, i3 = 0, ngap = 0;
     double rank_s = 0;
     unsigned seed = 12345;
@@ -92,12 +96,13 @@ int main(int argc, char **argv)
                 unsigned char seen_c[1024] = {0}, seen_i[65] = {0};
                 int crank = -1, irank = -1, kc = 0, ki = 0;
                 const int g_near = (int)lround((gdb + 12.0) / 6.0);
-                double dt = NAN;
+                double dt = NAN, second = NAN; /* the runner-up capture's best distance */
                 for (size_t r = 0; r < na; r++) {
                     const r2r_combo *e = &all[r];
                     if (e->capture < 1024 && !seen_c[e->capture]) {
                         seen_c[e->capture] = 1;
                         if ((size_t)e->capture == c) crank = kc;
+                        if (kc == 1) second = e->distance_db;
                         kc++;
                     }
                     if (e->ir <= 64 && !seen_i[e->ir]) {
@@ -107,6 +112,7 @@ int main(int argc, char **argv)
                     }
                     if ((size_t)e->capture == c && e->gain == g_near && e->ir == truth_ir) dt = e->distance_db;
                 }
+                if (refs < (int)most) margin[refs] = second - all[0].distance_db, right[refs] = crank == 0;
                 refs++;
                 c1 += crank == 0, c3 += crank >= 0 && crank < 3, i3 += irank >= 0 && irank < 3;
                 if (isfinite(dt)) dtrue[ngap] = dt, gap[ngap++] = dt - all[0].distance_db;
@@ -129,9 +135,19 @@ int main(int argc, char **argv)
            100.0 * i3 / refs);
     printf("  the true combination's distance: mean %.3f dB, %.3f dB above the winner's in median\n", mean_true,
            ngap ? bench_median(gap, (size_t)ngap) : NAN);
+    /* how much the runner-up's margin says about the winner being right */
+    static const double cut[] = {0.05, 0.1, 0.2, 0.4};
+    for (size_t t = 0; t < sizeof cut / sizeof *cut; t++) {
+        int nlo = 0, rlo = 0, nhi = 0, rhi = 0;
+        for (int k = 0; k < refs && k < (int)most; k++)
+            if (margin[k] < cut[t]) nlo++, rlo += right[k];
+            else nhi++, rhi += right[k];
+        printf("  runner-up within %.2f dB: %d references, %.0f %% right; farther: %d, %.0f %% right\n", cut[t], nlo,
+               nlo ? 100.0 * rlo / nlo : 0.0, nhi, nhi ? 100.0 * rhi / nhi : 0.0);
+    }
     printf("  retrieval opened in %.2f s, %.3f s per ranking (%zu combinations)\n", open_s, rank_s / refs, total);
     for (size_t i = 0; i < NI && i < 64; i++) free(irs[i]);
-    free(x), free(z), free(all), free(dtrue), free(gap);
+    free(x), free(z), free(all), free(dtrue), free(gap), free(margin), free(right);
     r2r_retrieval_close(db);
     bench_remove_dev_library(lib);
     return 0;

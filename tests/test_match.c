@@ -231,6 +231,20 @@ static void test_match_end_to_end(void **state)
         assert_float_equal(cJSON_GetObjectItem(lb, "gain_penalty")->valuedouble,
                            R2R_RANK_GAIN_PRIOR_DB * (g / 12.0) * (g / 12.0), 0.002);
     }
+    /* the ranking's margin: the runner-up capture's distance above the first's, and a
+       warning exactly when it is too close to call */
+    {
+        const cJSON *cl = cJSON_GetObjectItem(rt, "captures");
+        const double d0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cl, 0), "distance_db")->valuedouble;
+        const double d1 = cJSON_GetObjectItem(cJSON_GetArrayItem(cl, 1), "distance_db")->valuedouble;
+        const cJSON *mj = cJSON_GetObjectItem(rt, "margin_db");
+        print_message("runner-up margin %.3f dB\n", sum.margin_db);
+        assert_true(cJSON_IsNumber(mj));
+        assert_true(sum.margin_db >= 0.0);
+        assert_float_equal(mj->valuedouble, sum.margin_db, 0.001);
+        assert_float_equal(sum.margin_db, d1 - d0, 0.011);
+        assert_int_equal(strstr(sum.warnings, "the capture is uncertain") != NULL, sum.margin_db < 0.2);
+    }
     /* and the dynamics are not compared: the probes do not play the reference's performance */
     assert_float_equal(cJSON_GetObjectItem(lb, "dynamics")->valuedouble, 0.0, 1e-9);
     /* what it assumed was played: one share per probe, summing to 1 */
@@ -287,6 +301,9 @@ static void test_match_end_to_end(void **state)
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "null_db")));
     assert_float_equal(cJSON_GetObjectItem(L0, "null_penalty")->valuedouble, 0.0, 1e-9);
     assert_null(strstr(sum.warnings, "not the reference's own take"));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(rt, "margin_db"))); /* the DI's renders decide */
+    assert_true(isnan(sum.margin_db));
+    assert_null(strstr(sum.warnings, "the capture is uncertain"));
     cJSON_Delete(r);
     {
         char mdp[8400];

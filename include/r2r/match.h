@@ -42,6 +42,8 @@ typedef struct {
     double duration_s;   /* reference duration analysed */
     int di_aligned;      /* --di was the reference's own take: candidates null-tested against it */
     double null_db;      /* then: the balanced rig's null depth (dB, lower is deeper) */
+    double margin_db;    /* from the reference alone: the ranking's runner-up capture fits this much
+                            worse than the first (dB; NAN with --di or a single capture) */
     char warnings[2048]; /* newline-separated, empty when none */
     double seconds;
 } r2r_match_summary;

@@ -60,6 +60,7 @@
 #define ISO_COLOUR_S 10.0        /* the isolation's colour is measured on this much of the probes */
 #define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
 #define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
+#define MARGIN_CLOSE_DB 0.2   /* a runner-up capture this close makes the ranking's first uncertain */
 /* When the user's DI is the reference's own performance (a re-amp: the DI and the amp
  * track of one take), each candidate's render is compared with the reference itself:
  * the coherence per band says how much of the reference a linear filter (any cabinet,
@@ -1143,6 +1144,23 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if ((s = r2r_retrieval_rank_ex(db, ref_ltas, NULL, &ro, all, total, &nall)) != R2R_OK) goto out;
     }
     if (NI == 0) warn(sum, "the library has no cabinet IRs (LIB/cab_irs): only captures with a cabinet fit well");
+    /* How sure the ranking is: the runner-up capture's distance above the first's. From
+     * the reference alone the probes stand in for the playing, and a margin of a tenth of
+     * a dB is within what another performance moves the distances: bench/rank_eval
+     * (dev / held out) found the first capture right in 24 / 50 % of the references whose
+     * runner-up came within MARGIN_CLOSE_DB, in 75 / 90 % beyond it, 96 / 100 % beyond
+     * 0.4 dB. With a DI the candidates are judged on its renders instead. */
+    sum->margin_db = NAN;
+    for (size_t r = 1; !o.di_path && r < nall; r++)
+        if (all[r].capture != all[0].capture) {
+            sum->margin_db = all[r].distance_db - all[0].distance_db;
+            if (sum->margin_db < MARGIN_CLOSE_DB)
+                warn(sum, "from the reference alone %s and %s fit within %.2f dB of each other: the capture is "
+                          "uncertain; compare the first three of retrieval.captures, or give a DI of this take (--di)",
+                     r2r_retrieval_capture_desc(db, (size_t)all[0].capture)->name,
+                     r2r_retrieval_capture_desc(db, (size_t)all[r].capture)->name, sum->margin_db);
+            break;
+        }
     /* The sources the candidates are verified with: the user's DI when given (its
      * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
     if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
@@ -1509,6 +1527,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     cJSON_AddStringToObject(lv, "library", o.library);
     /* ranked retrieval lists */
     cJSON *rt = cJSON_AddObjectToObject(root, "retrieval");
+    if (isfinite(sum->margin_db)) cJSON_AddNumberToObject(rt, "margin_db", round(sum->margin_db * 1000) / 1000);
+    else cJSON_AddNullToObject(rt, "margin_db");
     cJSON *rc = cJSON_AddArrayToObject(rt, "captures"), *ri = cJSON_AddArrayToObject(rt, "irs");
     {
         unsigned char *seen_c = calloc(NC + 1, 1), *seen_i = calloc(NI + 2, 1);
