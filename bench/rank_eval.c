@@ -8,6 +8,8 @@
  * capture is right when the runner-up capture comes within 0.05-0.4 dB of it (the
  * margin r2r match reports as retrieval.margin_db and warns on below 0.2 dB).
  *
+ * The reference is ranked in parts as r2r match ranks it (r2r_retrieval_rank_parts).
+ *
  * usage: rank_eval [STRIDE] [REPEATS]   (every STRIDE-th capture; REPEATS excerpts per DI,
  * from 1 s on and then 7 s later each; R2R_EVAL_DIS / R2R_EVAL_CABS and R2R_BENCH_LIB as
  * for match_eval). The protocol is match_eval's, the random draws are not the same. */
@@ -85,12 +87,13 @@ int main(int argc, char **argv)
                 if (r2r_chain_render(amp, truth_ir < (int)NI ? irs[truth_ir] : NULL, truth_ir < (int)NI ? irn[truth_ir] : 0,
                                      gdb, &eq, x, n, z) != R2R_OK)
                     continue;
-                float ref[R2R_LTAS_BANDS];
-                if (r2r_ltas_compute(z, n, ref) != R2R_OK) continue;
+                float parts[R2R_RANK_MAX_PARTS * R2R_LTAS_BANDS];
+                size_t np = 0;
+                if (r2r_retrieval_part_ltas(z, n, parts, &np) != R2R_OK) continue;
                 const r2r_rank_options ro = {0, 1, 1, 1, R2R_RANK_GAIN_PRIOR_DB};
                 size_t na = 0;
                 const double t0 = bench_now();
-                if (r2r_retrieval_rank_ex(db, ref, NULL, &ro, all, total, &na) != R2R_OK || na == 0) continue;
+                if (r2r_retrieval_rank_parts(db, parts, np, NULL, &ro, all, total, &na) != R2R_OK || na == 0) continue;
                 rank_s += bench_now() - t0;
                 /* ranks among distinct captures and IRs, as recipe.json lists them */
                 unsigned char seen_c[1024] = {0}, seen_i[65] = {0};

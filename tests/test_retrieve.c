@@ -111,6 +111,54 @@ static void test_self_consistency(void **state)
         assert_float_equal(r2r_retrieval_gain_db(db, b[0].gain), 6.0, 0);
         free(a), free(b);
     }
+    /* The reference in parts: each combination's distance is the RMS of its distances
+     * on the parts (each ranked as a whole reference would be); 2 s parts, 1..6 of them. */
+    {
+        const size_t all = 3 * R2R_INDEX_N_GAINS * 3;
+        r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b), *c = malloc(all * sizeof *c);
+        float two[2 * R2R_LTAS_BANDS], amp_only[R2R_LTAS_BANDS];
+        size_t na, nb, nc;
+        const r2r_rank_options o = {0, 1, 1, 1, 0.0};
+        r2r_ltas_compute(y, n, amp_only); /* jcm without its cabinet: another "part" */
+        memcpy(two, ref, sizeof ref);
+        memcpy(two + R2R_LTAS_BANDS, amp_only, sizeof amp_only);
+        assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o, a, all, &na), R2R_OK);
+        assert_int_equal(r2r_retrieval_rank_ex(db, amp_only, NULL, &o, b, all, &nb), R2R_OK);
+        assert_int_equal(r2r_retrieval_rank_parts(db, two, 2, NULL, &o, c, all, &nc), R2R_OK);
+        assert_int_equal(na, nc);
+        int checked = 0;
+        for (size_t i = 0; i < nc; i++)
+            for (size_t j = 0; j < na; j++)
+                for (size_t k = 0; k < nb; k++)
+                    if (c[i].capture == a[j].capture && c[i].gain == a[j].gain && c[i].ir == a[j].ir &&
+                        c[i].capture == b[k].capture && c[i].gain == b[k].gain && c[i].ir == b[k].ir) {
+                        const double rms = sqrt(0.5 * (a[j].distance_db * a[j].distance_db +
+                                                       b[k].distance_db * b[k].distance_db));
+                        assert_true(fabs(c[i].distance_db - rms) < 1e-9);
+                        checked++;
+                    }
+        assert_int_equal(checked, (int)nc);
+        assert_int_equal(r2r_retrieval_rank_parts(db, two, 0, NULL, &o, c, all, &nc), R2R_ERR_INPUT);
+        assert_int_equal(r2r_retrieval_rank_parts(db, two, R2R_RANK_MAX_PARTS + 1, NULL, &o, c, all, &nc),
+                         R2R_ERR_INPUT);
+        assert_int_equal(r2r_retrieval_part_count(24000), 1);
+        assert_int_equal(r2r_retrieval_part_count(6 * 48000), 3);
+        assert_int_equal(r2r_retrieval_part_count(600 * 48000), R2R_RANK_MAX_PARTS);
+        /* 5 s: two parts of 2.5 s, each the band power of its own stretch */
+        float parts[R2R_RANK_MAX_PARTS * R2R_LTAS_BANDS], own[R2R_LTAS_BANDS];
+        float *w = malloc(5 * n * sizeof(float));
+        for (size_t k = 0; k < 5; k++)
+            for (size_t i = 0; i < n; i++) w[k * n + i] = (k < 3 ? z[i] : y[i]) * (float)(k + 1);
+        size_t np;
+        assert_int_equal(r2r_retrieval_part_ltas(w, 5 * n, parts, &np), R2R_OK);
+        assert_int_equal(np, 2);
+        for (size_t q = 0; q < np; q++) {
+            r2r_ltas_compute(w + q * (5 * n / 2), 5 * n / 2, own);
+            for (int k = 0; k < R2R_LTAS_BANDS; k++)
+                assert_float_equal(parts[q * R2R_LTAS_BANDS + k], own[k], 1e-6 * own[k] + 1e-20);
+        }
+        free(w), free(a), free(b), free(c);
+    }
     /* A known amp spectrum (the same stretch through jcm alone) against the reference:
      * the IR that explains the difference, even under an EQ; a full rig takes none. */
     {
@@ -132,14 +180,14 @@ static void test_self_consistency(void **state)
         r2r_ltas_compute(y, n, eqd);
         assert_string_equal(r2r_retrieval_ir_path(db, (size_t)r2r_retrieval_best_ir(db, amp, eqd, 0.0, 0, NULL)),
                             "cab_irs/celestion.wav");
-        /* the EQ the source model attributes to that difference: the two bands, a little
-         * shrunk by the prior on the EQ, and next to nothing elsewhere */
+        /* the EQ the source model attributes to that difference: the two bands, shrunk by
+         * the estimate's prior on the EQ (to about 40 % here), and less elsewhere */
         double gz[R2R_EQ_BANDS];
         assert_int_equal(r2r_retrieval_eq_estimate(db, ref, eqd, 0.0, gz), 0);
         print_message("EQ estimate: %.2f %.2f %.2f %.2f %.2f %.2f dB\n", gz[0], gz[1], gz[2], gz[3], gz[4], gz[5]);
-        assert_true(gz[1] > 1.0 && gz[4] < -1.0);
+        assert_true(gz[1] > 0.5 && gz[1] < 2.0 && gz[4] < -0.5 && gz[4] > -2.0);
         for (int j = 0; j < R2R_EQ_BANDS; j++)
-            if (j != 1 && j != 4) assert_true(fabs(gz[j]) < 0.5 * fmin(gz[1], -gz[4]));
+            if (j != 1 && j != 4) assert_true(fabs(gz[j]) < 0.6 * fmin(gz[1], -gz[4]));
         assert_int_equal(r2r_retrieval_best_ir(db, amp, ref, 0.0, 1, NULL), 2);
         assert_int_equal(r2r_nam_render(m, x, y, n), R2R_OK);
     }

@@ -720,6 +720,8 @@ typedef struct {
     size_t ns, maxlen;
     const float *take_feat; /* the reference's features when the DI is its own take */
     const float *ref_ltas;  /* for the mixture (NULL with a DI: the source is known) */
+    const float *parts;     /* ... and the reference's parts, for cd->ident */
+    size_t nparts;
     double top_hz;
     int next, done;
     pthread_mutex_t lock;
@@ -737,6 +739,17 @@ static r2r_status verify_chain(const verify_job *j, r2r_amp *amp, const float *i
     /* with the user's own take, the true chain's dynamics replace the index's */
     if (j->take_feat) cd->dyn = r2r_retrieval_dynamics_distance(j->db, j->take_feat, vf);
     if (j->ref_ltas) mix_pred(j->db, each, j->ns, j->ref_ltas, j->top_hz, cd);
+    cd->ident = NAN;
+    if (j->ref_ltas && j->ns >= 2 && j->ns <= R2R_MIX_MAX_PROBES) {
+        /* the ranking's distance of the verified chain: RMS over the parts, each with
+         * its own mixture of the probes (r2r_retrieval_rank_parts) */
+        double w[R2R_MIX_MAX_PROBES], sq = 0;
+        for (size_t p = 0; p < j->nparts && isfinite(sq); p++) {
+            const double dp = r2r_retrieval_mix_fit(j->db, each, j->ns, j->parts + p * R2R_LTAS_BANDS, j->top_hz, w);
+            sq += dp * dp;
+        }
+        if (j->nparts > 0) cd->ident = sqrt(sq / (double)j->nparts);
+    }
     return R2R_OK;
 }
 
@@ -1083,8 +1096,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         R2R_OK)
         goto out;
     r2r_loudness_normalize(seg, seg_n, 1, R2R_SAMPLE_RATE, R2R_TARGET_LUFS, 0.0, NULL);
-    float ref_ltas[R2R_LTAS_BANDS], ref_feat[R2R_FEATURES_DIM];
+    float ref_ltas[R2R_LTAS_BANDS], ref_feat[R2R_FEATURES_DIM], parts[R2R_RANK_MAX_PARTS * R2R_LTAS_BANDS];
+    size_t nparts = 0; /* the ranking's parts of the reference (r2r_retrieval_rank_parts) */
     if ((s = r2r_ltas_compute(seg, seg_n, ref_ltas)) != R2R_OK) goto out;
+    if ((s = r2r_retrieval_part_ltas(seg, seg_n, parts, &nparts)) != R2R_OK) goto out;
     if ((s = r2r_features_create(&fx)) != R2R_OK) goto out;
     tm[2] = now_s() - t0;
 
@@ -1120,7 +1135,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * capture top-1 23 → 35 %, top-3 40 → 53 %; on every 2nd capture a weight of 0.3
      * instead of 0 gave 32 % instead of 36 %). It is used where the render plays the
      * reference's own take (take_feat below). */
-    if ((s = r2r_retrieval_rank_ex(db, ref_ltas, NULL, &ro, all, total, &nall)) != R2R_OK) goto out;
+    if ((s = r2r_retrieval_rank_parts(db, parts, nparts, NULL, &ro, all, total, &nall)) != R2R_OK) goto out;
     if ((o.isolation == R2R_ISO_DSP || o.isolation == R2R_ISO_MOCK) && nall > 0) {
         /* compare like with like: the reference without its isolation's colour, ranked again */
         float col[R2R_LTAS_BANDS];
@@ -1139,17 +1154,18 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                 break;
             }
             ref_ltas[b] /= col[b];
+            for (size_t p = 0; p < nparts; p++) parts[p * R2R_LTAS_BANDS + b] /= col[b];
         }
         ro.max_hz = max_hz;
-        if ((s = r2r_retrieval_rank_ex(db, ref_ltas, NULL, &ro, all, total, &nall)) != R2R_OK) goto out;
+        if ((s = r2r_retrieval_rank_parts(db, parts, nparts, NULL, &ro, all, total, &nall)) != R2R_OK) goto out;
     }
     if (NI == 0) warn(sum, "the library has no cabinet IRs (LIB/cab_irs): only captures with a cabinet fit well");
     /* How sure the ranking is: the runner-up capture's distance above the first's. From
      * the reference alone the probes stand in for the playing, and a margin of a tenth of
      * a dB is within what another performance moves the distances: bench/rank_eval
-     * (dev / held out) found the first capture right in 24 / 50 % of the references whose
-     * runner-up came within MARGIN_CLOSE_DB, in 75 / 90 % beyond it, 96 / 100 % beyond
-     * 0.4 dB. With a DI the candidates are judged on its renders instead. */
+     * (dev / held out, the reference in parts) found the first capture right in 28 / 49 %
+     * of the references whose runner-up came within MARGIN_CLOSE_DB, in 83 / 92 % beyond
+     * it, 96 / 99 % beyond 0.4 dB. With a DI the candidates are judged on its renders instead. */
     sum->margin_db = NAN;
     for (size_t r = 1; !o.di_path && r < nall; r++)
         if (all[r].capture != all[0].capture) {
@@ -1338,7 +1354,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
     }
     verify_job vj = {{cand, nc, nams, irs, irn}, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
-                     searched ? NULL : ref_ltas, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+                     searched ? NULL : ref_ltas, parts, nparts, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
     run_threads(verify_worker, &vj);
     for (int k = 0; k < nc; k++) /* reported and skipped */
         if (nams[k] && cand[k].failed)
@@ -1433,10 +1449,12 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                                       : fabs(cd->gain_db - r2r_retrieval_gain_db(db, cd->g)) / GAIN_PENALTY_DIV;
         /* From the reference alone, what the EQ fit leaves tells rigs apart poorly (its
          * target is what the source model gives the EQ): the ranking's distance of the
-         * verified spectrum (the EQ's price included) joins the loss, so the pick agrees
-         * with the retrieval (bench/match_eval: the recipe's capture was the true one in
-         * 13 % of the references without it, 23 % with it). */
-        cd->ident = searched ? 0.0 : r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
+         * verified spectrum (the EQ's price included; RMS over the reference's parts, as
+         * verify_chain measured it) joins the loss, so the pick agrees with the retrieval
+         * (bench/match_eval: the recipe's capture was the true one in 13 % of the
+         * references without it, 23 % with it). */
+        if (searched) cd->ident = 0.0;
+        else if (!isfinite(cd->ident)) cd->ident = r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
         if (!isfinite(cd->ident)) cd->ident = 0.0;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
             r2r_eq eq;

@@ -8,10 +8,12 @@
 #include "r2r/library.h"
 #include "library/analyze.h"
 #include "r2r/dsp.h"
+#include "r2r/ltas.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +37,14 @@ static const int dyn_dims[R2R_RETRIEVAL_NDYN] = {142, 144, 145, 146, 147};
  * the fit's whole cost (shape_distance) the ranking barely moved between 0.02 and 0.2
  * (bench/rank_eval: dev 41.8-42.5 % top-1, held out 59.7-63.6 %). */
 #define EQ_RIDGE 0.05
+/* The EQ the recipe takes from the reference alone (r2r_retrieval_eq_estimate) doubts the
+ * difference this many times more than the distances do. What the probe mixture gets
+ * wrong about the reference's guitar and playing is smooth across bands, so it lands on
+ * the EQ's six bands far more than noise independent per band would, and an EQ fitted
+ * to it moves the recipe away from the reference (bench/match_eval 2 from the reference
+ * alone, tone median / mean: ×1 dev 2.58 / 2.85 dB, held out 1.18 / 1.84; ×4 2.43 / 2.64,
+ * 1.20 / 1.82; ×10 2.34 / 2.64, 1.24 / 1.87). */
+#define EQ_ESTIMATE_DOUBT 4.0
 #define MIX_MAX_P R2R_MIX_MAX_PROBES
 
 struct r2r_retrieval_db {
@@ -307,10 +317,11 @@ void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, f
  * cannot correct. With band weights w (sw = √w, NULL: all 1) B's rows and the
  * difference are both scaled by √w, so R·(√w·d) is the weighted least-squares
  * residual. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d = d − Q(Bᵀd)
- * costs O(nb) per vector (R itself is never formed). The 7×7 inverse by Gauss-Jordan.
- * Returns -1 when nb exceeds the band count. */
+ * costs O(nb) per vector (R itself is never formed); Λ = ridge·nb on the six EQ gains
+ * (not the level). The 7×7 inverse by Gauss-Jordan. Returns -1 when nb exceeds the
+ * band count. */
 enum { EQ_NB = R2R_EQ_BANDS + 1 };
-static int eq_residual_factors(const int *bands, int nb, const double *sw, double *B, double *Q)
+static int eq_residual_factors(const int *bands, int nb, const double *sw, double ridge, double *B, double *Q)
 {
     double hz[R2R_LTAS_BANDS], resp[R2R_LTAS_BANDS];
     if (nb > R2R_LTAS_BANDS) return -1;
@@ -329,7 +340,7 @@ static int eq_residual_factors(const int *bands, int nb, const double *sw, doubl
         for (int b = 0; b < EQ_NB; b++) {
             double acc = 0;
             for (int i = 0; i < nb; i++) acc += B[i * EQ_NB + a] * B[i * EQ_NB + b];
-            A[a][b] = acc + (a == b && a > 0 ? EQ_RIDGE * nb : 0.0);
+            A[a][b] = acc + (a == b && a > 0 ? ridge * nb : 0.0);
             A[a][EQ_NB + b] = a == b;
         }
     for (int col = 0; col < EQ_NB; col++) {
@@ -536,7 +547,7 @@ static r2r_status source_weights(r2r_retrieval_db *db)
     int bands[R2R_LTAS_BANDS];
     const int nb = score_bands(db, 0, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    if (!db->cpl || P < 3 || nb < 8 || eq_residual_factors(bands, nb, NULL, B, Q) != 0) return R2R_OK; /* all 1 */
+    if (!db->cpl || P < 3 || nb < 8 || eq_residual_factors(bands, nb, NULL, EQ_RIDGE, B, Q) != 0) return R2R_OK; /* all 1 */
     float *others = malloc(P * K * sizeof(float));
     if (!others) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     double acc[R2R_LTAS_BANDS] = {0}, w[MIX_MAX_P], r[R2R_LTAS_BANDS];
@@ -574,7 +585,7 @@ int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_L
     int bands[R2R_LTAS_BANDS], best = (int)db->ni;
     const int nb = score_bands(db, max_hz, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS], top = INFINITY;
-    const int ok = nb >= 8 && eq_residual_factors(bands, nb, NULL, B, Q) == 0;
+    const int ok = nb >= 8 && eq_residual_factors(bands, nb, NULL, EQ_RIDGE, B, Q) == 0;
     for (size_t i = has_cab ? db->ni : 0; ok && i <= db->ni; i++) {
         const double v = shape_distance(ref, amp, db->idb + i * R2R_LTAS_BANDS, bands, nb, NULL, B, Q, d, r);
         if (v < top) top = v, best = (int)i;
@@ -591,7 +602,7 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
     int bands[R2R_LTAS_BANDS];
     const int nb = score_bands(db, max_hz, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    if (nb < 8 || P < 1 || P > MIX_MAX_P || eq_residual_factors(bands, nb, db->sw, B, Q) != 0) {
+    if (nb < 8 || P < 1 || P > MIX_MAX_P || eq_residual_factors(bands, nb, db->sw, EQ_RIDGE, B, Q) != 0) {
         for (size_t p = 0; p < P; p++) w[p] = 1.0 / (double)P; /* too few bands or probes: even */
         return NAN;
     }
@@ -607,7 +618,7 @@ double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred
     int bands[R2R_LTAS_BANDS];
     const int nb = score_bands(db, max_hz, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS];
-    if (nb < 8 || eq_residual_factors(bands, nb, db->sw, B, Q) != 0) return NAN;
+    if (nb < 8 || eq_residual_factors(bands, nb, db->sw, EQ_RIDGE, B, Q) != 0) return NAN;
     return shape_distance(ref, pred, db->idb + db->ni * R2R_LTAS_BANDS, bands, nb, db->sw, B, Q, d, r);
 }
 
@@ -618,7 +629,7 @@ int r2r_retrieval_eq_estimate(const r2r_retrieval_db *db, const float pred_ltas[
     const int nb = score_bands(db, max_hz, bands);
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], x[EQ_NB] = {0};
     for (int j = 0; j < R2R_EQ_BANDS; j++) gains_db[j] = 0.0;
-    if (nb < 8 || eq_residual_factors(bands, nb, db->sw, B, Q) != 0) return -1;
+    if (nb < 8 || eq_residual_factors(bands, nb, db->sw, EQ_RIDGE * EQ_ESTIMATE_DOUBT, B, Q) != 0) return -1;
     for (int i = 0; i < nb; i++) {
         const double d = (to_db(ref_ltas[bands[i]]) - to_db(pred_ltas[bands[i]])) * db->sw[bands[i]];
         for (int a = 0; a < EQ_NB; a++) x[a] += Q[i * EQ_NB + a] * d;
@@ -655,44 +666,122 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
                                  const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out,
                                  size_t k, size_t *n)
 {
+    return r2r_retrieval_rank_parts(db, ref_ltas, 1, ref_feat, opt, out, k, n);
+}
+
+size_t r2r_retrieval_part_count(size_t frames)
+{
+    const size_t n = (size_t)((double)frames / (R2R_RANK_PART_S * R2R_SAMPLE_RATE));
+    return n < 1 ? 1 : n > R2R_RANK_MAX_PARTS ? R2R_RANK_MAX_PARTS : n;
+}
+
+r2r_status r2r_retrieval_part_ltas(const float *x, size_t frames, float *parts_ltas, size_t *nparts)
+{
+    const size_t np = r2r_retrieval_part_count(frames), len = frames / np;
+    *nparts = 0;
+    for (size_t p = 0; p < np; p++) {
+        const r2r_status s = r2r_ltas_compute(x + p * len, len, parts_ltas + p * R2R_LTAS_BANDS);
+        if (s != R2R_OK) return s;
+    }
+    *nparts = np;
+    return R2R_OK;
+}
+
+/* One ranking shared by RANK_THREADS workers: each takes the next capture and writes
+ * its combinations at that capture's own offset, so the list (and its order after the
+ * sort) does not depend on which thread scored what. */
+#define RANK_THREADS 2
+typedef struct {
+    const r2r_retrieval_db *db;
+    const r2r_rank_options *opt;
+    const float (*ref)[R2R_LTAS_BANDS];
+    size_t nparts;
+    const int *bands;
+    int nb, eqinv, mix;
+    const double *B, *Q, *dyn;
+    const size_t *offset; /* [nc]: where capture c's combinations start in all */
+    r2r_combo *all;
+    size_t next;
+    pthread_mutex_t lock;
+} rank_job;
+
+static void *rank_worker(void *arg)
+{
+    rank_job *j = arg;
+    const r2r_retrieval_db *db = j->db;
+    const r2r_rank_options *opt = j->opt;
+    const size_t K = R2R_LTAS_BANDS;
+    double d[R2R_LTAS_BANDS], rr[R2R_LTAS_BANDS], wmix[MIX_MAX_P];
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        const size_t c = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (c >= db->nc) break;
+        const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
+        size_t m = j->offset[c];
+        for (size_t g = 0; g < db->G; g++) {
+            const float *cs = db->cdb + (c * db->G + g) * K;
+            const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
+            for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
+                double sq = 0; /* each part's distance, its own source mixture fitted */
+                for (size_t p = 0; p < j->nparts; p++) {
+                    const mix_problem mp = {j->ref[p], j->mix ? db->cpl + (c * db->G + g) * db->P * K : NULL,
+                                            db->idb + i * K, db->P, j->bands, j->nb, db->sw, j->B, j->Q};
+                    const double dp = j->mix ? mix_distance(&mp, wmix, NULL)
+                                             : shape_distance(j->ref[p], cs, db->idb + i * K, j->bands, j->nb, db->sw,
+                                                              j->eqinv ? j->B : NULL, j->Q, d, rr);
+                    sq += dp * dp;
+                }
+                const double dist = sqrt(sq / (double)j->nparts);
+                const double dy = j->dyn ? DYN_WEIGHT * j->dyn[c * db->G + g] : 0.0;
+                j->all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy + gp, dy};
+            }
+        }
+    }
+    return NULL;
+}
+
+r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *parts_ltas, size_t nparts,
+                                    const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out, size_t k,
+                                    size_t *n)
+{
     const size_t K = R2R_LTAS_BANDS, total = db->nc * db->G * (db->ni + 1);
-    float ref[R2R_LTAS_BANDS];
-    for (size_t b = 0; b < K; b++) ref[b] = to_db(ref_ltas[b]);
+    if (nparts < 1 || nparts > R2R_RANK_MAX_PARTS)
+        return r2r_fail(R2R_ERR_INPUT, "%zu parts to rank (1..%d)", nparts, R2R_RANK_MAX_PARTS);
+    float ref[R2R_RANK_MAX_PARTS][R2R_LTAS_BANDS];
+    for (size_t p = 0; p < nparts; p++)
+        for (size_t b = 0; b < K; b++) ref[p][b] = to_db(parts_ltas[p * K + b]);
     int bands[R2R_LTAS_BANDS];
     const double top = opt && opt->max_hz > 0 && opt->max_hz < FMAX_SCORE ? opt->max_hz : FMAX_SCORE;
     const int nb = score_bands(db, top, bands);
     if (nb < 8) return r2r_fail(R2R_ERR_INPUT, "reference has too little bandwidth to match (below %.0f Hz)", top);
     r2r_combo *all = malloc(total * sizeof *all);
-    double *dyn = calloc(db->nc * db->G, sizeof(double));
-    if (!all || !dyn) {
-        free(all), free(dyn);
+    double *dyn = ref_feat ? calloc(db->nc * db->G, sizeof(double)) : NULL;
+    size_t *offset = malloc((db->nc + 1) * sizeof *offset);
+    if (!all || (ref_feat && !dyn) || !offset) {
+        free(all), free(dyn), free(offset);
         return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
-    const int eqinv = opt && opt->eq_invariant && eq_residual_factors(bands, nb, db->sw, B, Q) == 0;
+    const int eqinv = opt && opt->eq_invariant && eq_residual_factors(bands, nb, db->sw, EQ_RIDGE, B, Q) == 0;
     const int mix = eqinv && db->cpl && opt->source_mix;
     /* The dynamics term depends on capture and gain only. */
-    for (size_t r = 0; ref_feat && r < db->nc * db->G; r++)
+    for (size_t r = 0; dyn && r < db->nc * db->G; r++)
         dyn[r] = r2r_retrieval_dynamics_distance(db, ref_feat, db->cft + r * R2R_FEAT_DIM);
-    size_t m = 0;
-    double d[R2R_LTAS_BANDS], rr[R2R_LTAS_BANDS], wmix[MIX_MAX_P];
-    for (size_t c = 0; c < db->nc; c++) {
-        const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
-        for (size_t g = 0; g < db->G; g++) {
-            const float *cs = db->cdb + (c * db->G + g) * K;
-            const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
-            for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
-                const mix_problem mp = {ref, mix ? db->cpl + (c * db->G + g) * db->P * K : NULL, db->idb + i * K,
-                                        db->P, bands, nb, db->sw, B, Q};
-                const double dist = mix ? mix_distance(&mp, wmix, NULL)
-                                        : shape_distance(ref, cs, db->idb + i * K, bands, nb, db->sw, eqinv ? B : NULL, Q,
-                                                         d, rr);
-                const double dy = ref_feat ? DYN_WEIGHT * dyn[c * db->G + g] : 0.0;
-                all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy + gp, dy};
-            }
-        }
-    }
-    free(dyn);
+    offset[0] = 0;
+    for (size_t c = 0; c < db->nc; c++) /* a capture with its cabinet: "no IR" only */
+        offset[c + 1] = offset[c] + db->G * (opt && opt->pair_rules && db->desc[c].has_cab ? 1 : db->ni + 1);
+    rank_job j = {db, opt, (const float(*)[R2R_LTAS_BANDS])ref, nparts, bands, nb, eqinv, mix, B, Q, dyn, offset,
+                  all, 0, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t th[RANK_THREADS - 1];
+    int started = 0;
+    for (int t = 0; t < RANK_THREADS - 1 && db->nc > 1; t++)
+        if (pthread_create(&th[started], NULL, rank_worker, &j) == 0) started++;
+    rank_worker(&j);
+    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&j.lock);
+    const size_t m = offset[db->nc];
+    free(dyn), free(offset);
     qsort(all, m, sizeof *all, cmp_combo);
     *n = m < k ? m : k;
     memcpy(out, all, *n * sizeof *all);
