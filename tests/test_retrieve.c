@@ -225,6 +225,17 @@ static void test_self_consistency(void **state)
         double w1;
         assert_true(isnan(r2r_retrieval_mix_fit(db, each, 1, mixed, 0.0, &w1)) || fabs(w1 - 1.0) < 1e-9);
         assert_float_equal(r2r_retrieval_shape_distance(db, mixed, mixed, 0.0), 0.0, 1e-6);
+        /* over parts: the RMS of each part's own fit */
+        float two[2 * R2R_LTAS_BANDS];
+        memcpy(two, mixed, sizeof mixed);
+        memcpy(two + R2R_LTAS_BANDS, each + R2R_LTAS_BANDS, sizeof mixed);
+        double w2[2];
+        const double d0 = r2r_retrieval_mix_fit(db, each, 2, two, 0.0, w2);
+        const double d1 = r2r_retrieval_mix_fit(db, each, 2, two + R2R_LTAS_BANDS, 0.0, w2);
+        assert_float_equal(r2r_retrieval_mix_fit_parts(db, each, 2, two, 2, 0.0), sqrt(0.5 * (d0 * d0 + d1 * d1)),
+                           1e-12);
+        assert_true(isnan(r2r_retrieval_mix_fit_parts(db, each, 2, two, 0, 0.0)));
+        assert_true(isnan(r2r_retrieval_mix_fit_parts(db, each, 1, two, 2, 0.0)));
     }
     /* Without a cabinet: "no IR" wins. */
     r2r_ltas_compute(y, n, ref);

@@ -121,6 +121,12 @@ int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_L
  * uneven weights included), NAN with even weights when it cannot be fitted. */
 double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas, size_t P,
                              const float ref_ltas[R2R_LTAS_BANDS], double max_hz, double *w);
+/* r2r_retrieval_rank_parts's distance for given probe spectra (e.g. verified renders):
+ * the RMS over the nparts parts (parts_ltas[nparts][R2R_LTAS_BANDS]) of
+ * r2r_retrieval_mix_fit, each part with its own mixture; NAN when a part cannot be fitted
+ * (P outside 2..R2R_MIX_MAX_PROBES, nparts outside 1..R2R_RANK_MAX_PARTS). */
+double r2r_retrieval_mix_fit_parts(const r2r_retrieval_db *db, const float *probe_ltas, size_t P,
+                                   const float *parts_ltas, size_t nparts, double max_hz);
 /* The ranking's EQ-invariant distance (dB) of a predicted band spectrum from the
  * reference's, over the bands up to max_hz (0: default). */
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],

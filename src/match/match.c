@@ -739,17 +739,8 @@ static r2r_status verify_chain(const verify_job *j, r2r_amp *amp, const float *i
     /* with the user's own take, the true chain's dynamics replace the index's */
     if (j->take_feat) cd->dyn = r2r_retrieval_dynamics_distance(j->db, j->take_feat, vf);
     if (j->ref_ltas) mix_pred(j->db, each, j->ns, j->ref_ltas, j->top_hz, cd);
-    cd->ident = NAN;
-    if (j->ref_ltas && j->ns >= 2 && j->ns <= R2R_MIX_MAX_PROBES) {
-        /* the ranking's distance of the verified chain: RMS over the parts, each with
-         * its own mixture of the probes (r2r_retrieval_rank_parts) */
-        double w[R2R_MIX_MAX_PROBES], sq = 0;
-        for (size_t p = 0; p < j->nparts && isfinite(sq); p++) {
-            const double dp = r2r_retrieval_mix_fit(j->db, each, j->ns, j->parts + p * R2R_LTAS_BANDS, j->top_hz, w);
-            sq += dp * dp;
-        }
-        if (j->nparts > 0) cd->ident = sqrt(sq / (double)j->nparts);
-    }
+    /* the ranking's distance of the verified chain, over the reference's parts */
+    cd->ident = j->ref_ltas ? r2r_retrieval_mix_fit_parts(j->db, each, j->ns, j->parts, j->nparts, j->top_hz) : NAN;
     return R2R_OK;
 }
 

@@ -610,6 +610,19 @@ double r2r_retrieval_mix_fit(const r2r_retrieval_db *db, const float *probe_ltas
     return mix_distance(&m, w, NULL);
 }
 
+double r2r_retrieval_mix_fit_parts(const r2r_retrieval_db *db, const float *probe_ltas, size_t P,
+                                   const float *parts_ltas, size_t nparts, double max_hz)
+{
+    double w[MIX_MAX_P], sq = 0;
+    if (P < 2 || P > MIX_MAX_P || nparts < 1 || nparts > R2R_RANK_MAX_PARTS) return NAN;
+    for (size_t p = 0; p < nparts; p++) {
+        const double dp = r2r_retrieval_mix_fit(db, probe_ltas, P, parts_ltas + p * R2R_LTAS_BANDS, max_hz, w);
+        if (!isfinite(dp)) return NAN;
+        sq += dp * dp;
+    }
+    return sqrt(sq / (double)nparts);
+}
+
 double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
                                     const float ref_ltas[R2R_LTAS_BANDS], double max_hz)
 {
