@@ -2,7 +2,7 @@
  * retrieval r2r match runs from a reference alone (isolation none), without
  * verification, EQ or previews, so a change to the ranking is measured in a minute
  * instead of the hour of match_eval 1. Reports capture top-1 / top-3 among distinct
- * captures, IR top-3, and the true combination's distance (the true capture at the
+ * captures, IR top-1 / top-3, and the true combination's distance (the true capture at the
  * grid gain nearest the reference's, the true IR) against the winner's: the part of
  * the distance the source model leaves even for the right rig — and how often the first
  * capture is right when the runner-up capture comes within 0.05-0.4 dB of it (the
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     double *margin = malloc(most * sizeof(double));
     int *right = malloc(most * sizeof(int));
     if (!x || !z || !all || !dtrue || !gap || !margin || !right) return 1;
-    int refs = 0, c1 = 0, c3 = 0, i3 = 0, ngap = 0;
+    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0;
     double rank_s = 0;
     unsigned seed = 12345;
     for (size_t c = 0; c < NC; c += (size_t)stride) {
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
                 }
                 if (refs < (int)most) margin[refs] = second - all[0].distance_db, right[refs] = crank == 0;
                 refs++;
-                c1 += crank == 0, c3 += crank >= 0 && crank < 3, i3 += irank >= 0 && irank < 3;
+                c1 += crank == 0, c3 += crank >= 0 && crank < 3, i1 += irank == 0, i3 += irank >= 0 && irank < 3;
                 if (isfinite(dt)) dtrue[ngap] = dt, gap[ngap++] = dt - all[0].distance_db;
                 if (getenv("R2R_EVAL_VERBOSE"))
                     printf("%-40.40s %-18s %+5.1f dB: capture rank %d, IR rank %d, true %.2f dB, best %.2f dB (%.40s)\n",
@@ -134,8 +134,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < ngap; k++) mean_true += dtrue[k] / ngap;
     printf("rank_eval: %d references (%zu captures, stride %d, x %zu DIs x %d excerpts, %zu cabinets), library %s\n",
            refs, NC, stride, proto.ndis, repeats, proto.ncabs, lib);
-    printf("  capture top-1 %.1f %%, top-3 %.1f %%, IR top-3 %.1f %%\n", 100.0 * c1 / refs, 100.0 * c3 / refs,
-           100.0 * i3 / refs);
+    printf("  capture top-1 %.1f %%, top-3 %.1f %%, IR top-1 %.1f %%, top-3 %.1f %%\n", 100.0 * c1 / refs,
+           100.0 * c3 / refs, 100.0 * i1 / refs, 100.0 * i3 / refs);
     printf("  the true combination's distance: mean %.3f dB, %.3f dB above the winner's in median\n", mean_true,
            ngap ? bench_median(gap, (size_t)ngap) : NAN);
     /* how much the runner-up's margin says about the winner being right */
