@@ -216,6 +216,12 @@ static void test_match_end_to_end(void **state)
                   sum.flavor[0].capture, sum.flavor[0].ir, sum.flavor[0].spectral_db);
     assert_int_equal(ir, 0);
     assert_true(cr >= 0 && cr < 3);
+    /* an isolated 48 kHz take: every band compared */
+    {
+        const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");
+        assert_int_equal(cJSON_GetArraySize(mh), 2);
+        assert_float_equal(cJSON_GetArrayItem(mh, 1)->valuedouble, R2R_RETRIEVAL_FMAX_HZ, 1e-9);
+    }
     /* from the reference alone the ranking's distance is part of every flavor's loss */
     const cJSON *lb = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     const double idb = cJSON_GetObjectItem(lb, "identity_db")->valuedouble;
@@ -415,7 +421,12 @@ static void test_match_end_to_end(void **state)
         const char *cut = strstr(sum.warnings, "hold over 99 % of the mix above ");
         assert_non_null(cut);
         const double top = atof(cut + strlen("hold over 99 % of the mix above "));
-        assert_true(top > 1000.0 && top < 12000.0);
+        assert_true(top > 1000.0 && top < R2R_RETRIEVAL_FMAX_HZ);
+        /* the recipe says which bands were compared */
+        const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");
+        assert_int_equal(cJSON_GetArraySize(mh), 2);
+        assert_float_equal(cJSON_GetArrayItem(mh, 0)->valuedouble, R2R_RETRIEVAL_FMIN_HZ, 1e-9);
+        assert_float_equal(cJSON_GetArrayItem(mh, 1)->valuedouble, top, 1.0);
         assert_true(mir >= 0 && mir < 3);
         cJSON_Delete(r);
         o.isolation = 0;
@@ -548,6 +559,9 @@ static void test_bad_input(void **state)
     assert_non_null(strstr(w, "only the first"));
     assert_non_null(strstr(w, "clipped"));
     free(w);
+    /* nothing above 0.45 x 8 kHz was compared */
+    const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");
+    assert_float_equal(cJSON_GetArrayItem(mh, 1)->valuedouble, 3600.0, 1e-9);
     cJSON_Delete(r);
 }
 

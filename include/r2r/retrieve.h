@@ -145,7 +145,8 @@ int r2r_retrieval_eq_estimate(const r2r_retrieval_db *db, const float pred_ltas[
  * has fewer than three probes. Comparisons of a known source (r2r_retrieval_best_ir)
  * are unweighted. */
 double r2r_retrieval_band_weight(const r2r_retrieval_db *db, int b);
-/* The scored bands end here (Hz; from 80 Hz). */
+/* The scored bands (Hz). */
+#define R2R_RETRIEVAL_FMIN_HZ 80.0
 #define R2R_RETRIEVAL_FMAX_HZ 10000.0
 /* Predicted band power (dB) of capture c at grid gain g through IR i (i == irs: none). */
 void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, float out[R2R_LTAS_BANDS]);

@@ -1567,6 +1567,11 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     cJSON_AddStringToObject(is, "backend", sum->backend);
     cJSON_AddNumberToObject(is, "confidence", round(iso.confidence * 1000) / 1000);
     cJSON_AddStringToObject(rf, "isolated", "reference_isolated.wav");
+    {
+        const double mh[2] = {R2R_RETRIEVAL_FMIN_HZ,
+                              max_hz > 0 && max_hz < R2R_RETRIEVAL_FMAX_HZ ? round(max_hz) : R2R_RETRIEVAL_FMAX_HZ};
+        cJSON_AddItemToObject(rf, "matched_hz", cJSON_CreateDoubleArray(mh, 2));
+    }
     cJSON_AddNumberToObject(rf, "preview_lufs", round(listen_lufs * 100) / 100);
     cJSON *lv = cJSON_AddObjectToObject(root, "levels");
     cJSON_AddNumberToObject(lv, "di_peak_dbfs", R2R_DI_PEAK_DBFS);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FMIN_SCORE 80.0
+#define FMIN_SCORE R2R_RETRIEVAL_FMIN_HZ
 /* The top of the scored bands (R2R_RETRIEVAL_FMAX_HZ). A driven amp's fizz above 10 kHz
  * tells captures apart, but a cabinet's roll-off trades against it: bench/rank_eval 1 2
  * (dev / held out), capture first, IR first / top-3: to 10 kHz 48.7 / 62.6 %, 98.9 /
