@@ -418,9 +418,9 @@ static void test_match_end_to_end(void **state)
         const int mir = rank_of(cJSON_GetObjectItem(mr, "irs"), "celestion");
         print_message("band mix: balanced = %s + %s, IR rank %d; %s\n", sum.flavor[0].capture, sum.flavor[0].ir, mir,
                       sum.warnings);
-        const char *cut = strstr(sum.warnings, "hold over 99 % of the mix above ");
+        const char *cut = strstr(sum.warnings, "is under 1 % of the mix above ");
         assert_non_null(cut);
-        const double top = atof(cut + strlen("hold over 99 % of the mix above "));
+        const double top = atof(cut + strlen("is under 1 % of the mix above "));
         assert_true(top > 1000.0 && top < R2R_RETRIEVAL_FMAX_HZ);
         /* the recipe says which bands were compared */
         const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");

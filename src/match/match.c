@@ -1115,8 +1115,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if ((s = separated_top_hz(mono, a.frames, iso.guitar, iso.frames, &top)) != R2R_OK) goto out;
         if (top > 0 && (!(max_hz > 0) || top < max_hz)) {
             max_hz = top;
-            warn(sum, "the other instruments hold over 99 %% of the mix above %.0f Hz: those bands are not "
-                      "matched and the recipe's treble there is a guess", top);
+            warn(sum, "the separated guitar is under 1 %% of the mix above %.0f Hz (the rest is other "
+                      "instruments): those bands are not matched and the recipe's treble there is a guess", top);
         }
     }
     tm[1] = now_s() - t0;
