@@ -254,7 +254,7 @@ static void test_self_consistency(void **state)
 /* The source model's band weights, on a library indexed with the built-in probes: where
  * the notes played shape the spectrum (the low harmonics) the probes' mixture misses
  * more than where the rig does (the upper mids and treble), so the low bands weigh less;
- * the weights average 1 over the scored bands (80 Hz to R2R_RETRIEVAL_FMAX_HZ). */
+ * the weights average 1 over the scored bands (R2R_RETRIEVAL_FMIN_HZ to _FMAX_HZ). */
 static void test_source_weights(void **state)
 {
     (void)state;
@@ -274,7 +274,7 @@ static void test_source_weights(void **state)
     int n = 0, nl = 0, nh = 0;
     for (int b = 0; b < R2R_LTAS_BANDS; b++) {
         const double hz = r2r_ltas_band_hz(b), w = r2r_retrieval_band_weight(db, b);
-        if (hz < 80.0 || hz > R2R_RETRIEVAL_FMAX_HZ) continue;
+        if (hz < R2R_RETRIEVAL_FMIN_HZ || hz > R2R_RETRIEVAL_FMAX_HZ) continue;
         assert_true(w > 0.0);
         all += w, n++;
         if (hz < 400.0) low += w, nl++;

@@ -978,6 +978,14 @@ static r2r_status separated_top_hz(const float *mix, size_t n, const float *guit
     return s;
 }
 
+/* Lowers the top of the matched bands (*max_hz, 0: not limited yet) to hz; 1 when it did. */
+static int lower_top(double *max_hz, double hz)
+{
+    if (*max_hz > 0 && hz >= *max_hz) return 0;
+    *max_hz = hz;
+    return 1;
+}
+
 static double to_score(double dist_db) { return round(1000.0 / (1.0 + dist_db / 3.0)) / 1000.0; }
 
 r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r_match_summary *sum)
@@ -1113,11 +1121,9 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if (o.isolation != R2R_ISO_NONE) {
         double top = 0;
         if ((s = separated_top_hz(mono, a.frames, iso.guitar, iso.frames, &top)) != R2R_OK) goto out;
-        if (top > 0 && (!(max_hz > 0) || top < max_hz)) {
-            max_hz = top;
+        if (top > 0 && lower_top(&max_hz, top))
             warn(sum, "the separated guitar is under 1 %% of the mix above %.0f Hz (the rest is other "
                       "instruments): those bands are not matched and the recipe's treble there is a guess", top);
-        }
     }
     tm[1] = now_s() - t0;
 
@@ -1178,11 +1184,9 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         for (int b = 0; b < R2R_LTAS_BANDS; b++) {
             const double hz = r2r_ltas_band_hz(b);
             if (hz > ISO_TRUST_FROM_HZ && col[b] < ISO_TRUST_MIN) {
-                if (!(max_hz > 0) || hz < max_hz) {
-                    max_hz = hz;
+                if (lower_top(&max_hz, hz))
                     warn(sum, "the separation keeps little of the guitar above %.0f Hz: the recipe's treble "
                               "there is a guess (an isolated guitar track, with --isolation none, matches it all)", hz);
-                }
                 break;
             }
             ref_ltas[b] /= col[b];
