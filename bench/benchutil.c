@@ -18,6 +18,7 @@
 #include "r2r/dsp.h"
 #include "r2r/index.h"
 #include "r2r/nam.h"
+#include "r2r/synth.h"
 
 double bench_now(void)
 {
@@ -206,4 +207,47 @@ int bench_protocol_excerpt(const char *di, double from_s, float *x, size_t n)
     const float pk = r2r_peak(x, n);
     for (size_t i = 0; i < n; i++) x[i] *= (float)(r2r_db_to_lin(R2R_DI_PEAK_DBFS) / pk);
     return 0;
+}
+
+int bench_band(const float *bass, size_t n, int room, float *left, float *right)
+{
+    float *kit[2] = {NULL, NULL}, *tail = NULL, *wet = NULL;
+    size_t nd = 0;
+    int rc = -1;
+    const double brms = bench_rms(bass, n) + 1e-20;
+    /* one kit for the centred band; for the room, the same kit picked up by two overheads:
+     * the kick and the snare's body alike in both, their noise (snare, hats) not */
+    for (int ch = 0; ch < 1 + room; ch++)
+        if (r2r_synth_drums(5 + (uint64_t)ch, (double)n / R2R_SAMPLE_RATE + 0.01, 120.0, R2R_SAMPLE_RATE, &kit[ch], &nd) !=
+                R2R_OK ||
+            nd < n)
+            goto out;
+    const double drms = bench_rms(kit[0], n) + 1e-20;
+    for (int ch = 0; ch < 2; ch++) {
+        float *dst = ch ? right : left;
+        const float *dr = kit[room ? ch : 0];
+        for (size_t i = 0; i < n; i++) dst[i] = (float)(bass[i] / brms + 0.8 * dr[i] / drms);
+    }
+    if (room) {
+        /* a room: each channel its own decaying noise (RT60 0.6 s) at -10 dB */
+        const size_t tn = (size_t)(0.7 * R2R_SAMPLE_RATE);
+        tail = malloc(tn * sizeof(float)), wet = malloc(n * sizeof(float));
+        if (!tail || !wet) goto out;
+        unsigned s = 777;
+        for (int ch = 0; ch < 2; ch++) {
+            float *dst = ch ? right : left;
+            double e = 0;
+            for (size_t i = 0; i < tn; i++) {
+                tail[i] = (float)((bench_urand(&s) * 2.0 - 1.0) * pow(10.0, -3.0 * (double)i / (0.6 * R2R_SAMPLE_RATE)));
+                e += (double)tail[i] * tail[i];
+            }
+            for (size_t i = 0; i < tn; i++) tail[i] = (float)(tail[i] / sqrt(e) * pow(10.0, -10.0 / 20.0));
+            if (r2r_convolve(dst, n, tail, tn, wet) != R2R_OK) goto out;
+            for (size_t i = 0; i < n; i++) dst[i] += wet[i];
+        }
+    }
+    rc = 0;
+out:
+    free(kit[0]), free(kit[1]), free(tail), free(wet);
+    return rc;
 }

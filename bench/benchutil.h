@@ -26,6 +26,14 @@ void bench_remove_tree(const char *dir);
 int bench_render_rig(const char *di_rel, double offset_s, const char *cap_rel, const char *ir_rel, double gain_db,
                      float *out, size_t n);
 
+/* The other instruments of a band mix (isolate_eval, match_eval): the bass track (n
+ * samples, e.g. bass DI through ampeg.nam) and synthesized drums, each at unit RMS, the
+ * drums at 0.8. room = 0: both centred, the same in left and right. room = 1: as a
+ * stereo recording — the kit through two overheads (the kick and the snare's body in
+ * both, the noise of the snare and hats different in each) and a room reverb different
+ * in each channel at -10 dB; nothing cancels exactly between the channels. 0 on success. */
+int bench_band(const float *bass, size_t n, int room, float *left, float *right);
+
 /* The evaluation protocol of DESIGN.md (match_eval, rank_eval): the DIs and cabinets
  * the references are made with — R2R_EVAL_DIS / R2R_EVAL_CABS (comma lists) replace
  * them for held-out runs (other DIs of shared/data/di; IRs in the library's cab_irs). */

@@ -9,7 +9,8 @@
  *
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
  * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference
- * alone, R2R_EVAL_ONLY=mix the band-mix row; R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and cabinets (held-out runs). */
+ * alone, R2R_EVAL_ONLY=mix the band-mix row (R2R_EVAL_MIX=centred, the default: bass and drums
+ * centred; room: as a stereo recording; alone: the guitar alone, dsp isolation forced); R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and cabinets (held-out runs). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "r2r/dsp.h"
 #include "r2r/eqfit.h"
 #include "r2r/features.h"
+#include "r2r/isolate.h"
 #include "r2r/library.h"
 #include "r2r/ltas.h"
 #include "r2r/match.h"
@@ -118,6 +120,7 @@ typedef struct {
     char top[96];  /* the capture ranked first */
     char pick[96]; /* the balanced recipe's capture */
     double pick_gain;
+    double top_hz; /* the top of the bands the match compared (reference.matched_hz) */
 } match_result;
 
 static int eval_match(const char *lib, const char *work, const char *refp, int isolation, const char *di,
@@ -151,6 +154,8 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
         k++;
     }
     mr->pick[0] = 0, mr->pick_gain = NAN;
+    const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");
+    mr->top_hz = cJSON_GetArraySize(mh) == 2 ? cJSON_GetArrayItem(mh, 1)->valuedouble : NAN;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "candidates"))
     {
         if (strcmp(cJSON_GetObjectItem(e, "flavor")->valuestring, "balanced")) continue;
@@ -291,19 +296,25 @@ int main(int argc, char **argv)
     unsigned seed = 12345;
     tally ours = {0}, noeq = {0}, withdi = {0}, inmix = {0}, base = {0}, o_raw = {0}, o_fit = {0};
     double match_s = 0, match_di_s = 0, match_mix_s = 0;
-    /* Bass (the bass DI through ampeg.nam) and synthesized drums for the mix rows. */
-    float *band = calloc(n, sizeof(float)), *mixbuf = malloc(2 * n * sizeof(float));
+    /* Bass (the bass DI through ampeg.nam) and synthesized drums for the mix rows: centred,
+     * or with R2R_EVAL_MIX=room as a stereo recording (bench_band); R2R_EVAL_MIX=alone
+     * leaves them out (80 dB down) and forces the dsp isolation: what the separation
+     * does to the guitar itself. */
+    const char *mixkind = getenv("R2R_EVAL_MIX");
+    const int room = mixkind && !strcmp(mixkind, "room"), alone = mixkind && !strcmp(mixkind, "alone");
+    if (mixkind && !room && !alone && strcmp(mixkind, "centred")) {
+        fprintf(stderr, "match_eval: R2R_EVAL_MIX is centred, room or alone\n");
+        return 2;
+    }
+    float *bandl = calloc(n, sizeof(float)), *bandr = calloc(n, sizeof(float)), *mixbuf = malloc(2 * n * sizeof(float));
     {
-        float *dr;
-        size_t nd;
-        if (bench_render_rig("data/di/downtown-bass.wav", 1.0, "data/captures/ampeg.nam", NULL, 0.0, band, n) != 0 ||
-            r2r_synth_drums(5, EXCERPT_S, 120.0, R2R_SAMPLE_RATE, &dr, &nd) != R2R_OK) {
+        float *bass = malloc(n * sizeof(float));
+        if (!bass || bench_render_rig("data/di/downtown-bass.wav", 1.0, "data/captures/ampeg.nam", NULL, 0.0, bass, n) != 0 ||
+            bench_band(bass, n, room, bandl, bandr) != 0) {
             fprintf(stderr, "match_eval: %s\n", r2r_last_error());
             return 1;
         }
-        const double brms = bench_rms(band, n) + 1e-20, drms = bench_rms(dr, n) + 1e-20;
-        for (size_t i = 0; i < n; i++) band[i] = (float)(band[i] / brms + 0.8 * dr[i] / drms);
-        free(dr);
+        free(bass);
     }
     char work[] = "/tmp/r2r-eval-XXXXXX";
     if (!mkdtemp(work)) return 1;
@@ -330,14 +341,17 @@ int main(int argc, char **argv)
             r2r_audio_write_wav(refp, z, n, 1, R2R_SAMPLE_RATE);
             r2r_audio_write_wav(dip, x, n, 1, R2R_SAMPLE_RATE);
             /* ---- ours, from the reference alone and with the DI ---- */
-            /* the same guitar in a band: panned 70/30 over centred bass and drums as loud */
+            /* the same guitar in a band: panned 70/30 over bass and drums as loud */
             {
                 double eg = 0, eo = 0;
-                for (size_t i = 0; i < n; i++) eg += (double)z[i] * z[i], eo += (double)band[i] * band[i];
-                const float k = (float)sqrt(eg / (eo + 1e-20));
                 for (size_t i = 0; i < n; i++) {
-                    mixbuf[2 * i] = 0.7f * z[i] + 0.5f * k * band[i];
-                    mixbuf[2 * i + 1] = 0.3f * z[i] + 0.5f * k * band[i];
+                    const double o = 0.5 * (bandl[i] + bandr[i]);
+                    eg += (double)z[i] * z[i], eo += o * o;
+                }
+                const float k = (float)sqrt(eg / (eo + 1e-20)) * (alone ? 1e-4f : 1.0f);
+                for (size_t i = 0; i < n; i++) {
+                    mixbuf[2 * i] = 0.7f * z[i] + 0.5f * k * bandl[i];
+                    mixbuf[2 * i + 1] = 0.3f * z[i] + 0.5f * k * bandr[i];
                 }
                 const float pk = r2r_peak(mixbuf, 2 * n);
                 if (pk > 0.99f) r2r_gain_apply(mixbuf, 2 * n, r2r_lin_to_db(0.99f / pk));
@@ -348,7 +362,7 @@ int main(int argc, char **argv)
             match_result mr, md, mm;
             if ((run_ref && eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mr) != 0) ||
                 (run_di && eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &md) != 0) ||
-                (run_mix && eval_match(lib, work, mixp, -1, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mm) != 0))
+                (run_mix && eval_match(lib, work, mixp, alone ? (int)R2R_ISO_DSP : -1, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mm) != 0))
                 continue;
             if (run_ref) {
                 match_s += mr.seconds;
@@ -360,9 +374,9 @@ int main(int argc, char **argv)
             if (!full) { /* R2R_EVAL_ONLY: that row alone */
                 const match_result *one = run_ref ? &mr : run_di ? &md : &mm;
                 if (getenv("R2R_EVAL_VERBOSE"))
-                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB\n",
+                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB, to %.0f Hz\n",
                             caps[c], proto.dis[d], gdb, one->crank, one->top, one->irank, one->tone, one->tone_flat, one->pick,
-                            one->pick_gain);
+                            one->pick_gain, one->top_hz);
                 fprintf(stderr, "\r%d references", run_ref ? ours.n : run_di ? withdi.n : inmix.n);
                 continue;
             }
@@ -461,7 +475,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nirs && i < 64; i++) free(irs[i]);
     for (int i = 0; i < ncaps; i++) free(caps[i]);
     cJSON_Delete(idx);
-    free(x), free(y), free(z), free(w), free(band), free(mixbuf);
+    free(x), free(y), free(z), free(w), free(bandl), free(bandr), free(mixbuf);
     bench_remove_tree(work);
     bench_remove_dev_library(lib);
     return 0;
