@@ -42,6 +42,7 @@
 #define MAX_ANALYSE_S 360.0 /* longer references: the first six minutes are analysed */
 #define MIN_REFERENCE_S 1.0
 #define SEG_S 0.5           /* segment length for picking guitar-dominant parts */
+#define SEG_KEEP_S (R2R_RANK_PART_S * R2R_RANK_MAX_PARTS) /* ... of which at least this much is kept */
 #define MAX_M 16
 #define DEFAULT_K 10
 #define DEFAULT_M 5
@@ -153,7 +154,12 @@ static void report(const r2r_match_options *o, double f, const char *stage)
 static double band_db(double p) { return 10.0 * log10(p > 1e-20 ? p : 1e-20); }
 
 /* Guitar-dominant parts: 0.5 s segments within 30 dB of the loudest, and, when a
- * residual (mix − guitar) exists, at least as guitar-dominated as the median segment. */
+ * residual (mix − guitar) exists, the more guitar-dominated half of them, but never
+ * less than SEG_KEEP_S (all of a shorter reference): the ranking compares the reference
+ * in parts of R2R_RANK_PART_S, and half of a short clip left it one part and half the
+ * notes. bench/match_eval 2, band mix, dev (6 s references): the median rule put the
+ * capture first in 29 % of the references, top-3 50 %, IR first 88 %; keeping all
+ * 34 %, 55 %, 91 % (tone median 3.52 → 3.62 dB, mean 4.05 → 4.04). */
 static r2r_status select_segments(const float *g, const float *mix, size_t n, float **out, size_t *outn)
 {
     const size_t L = (size_t)(SEG_S * R2R_SAMPLE_RATE), ns = n / L;
@@ -192,13 +198,14 @@ static r2r_status select_segments(const float *g, const float *mix, size_t n, fl
             double t = sorted[b];
             sorted[b] = sorted[b - 1], sorted[b - 1] = t;
         }
-    const double med = sorted[ns / 2];
+    const size_t want = (size_t)ceil(SEG_KEEP_S / SEG_S), keep = ns / 2 > want ? ns - ns / 2 : want;
+    const double bar = keep >= ns ? -INFINITY : sorted[ns - keep]; /* the least ratio kept */
     size_t m = 0;
     for (int pass = 0; pass < 2 && m < 4 * L; pass++) {
         m = 0;
         for (size_t s = 0; s < ns; s++) {
             if (lev[s] < top - 30.0) continue;
-            if (pass == 0 && mix && ratio[s] < med) continue;
+            if (pass == 0 && mix && ratio[s] < bar) continue;
             memcpy(dst + m, g + s * L, L * sizeof(float));
             m += L;
         }
