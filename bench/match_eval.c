@@ -10,7 +10,9 @@
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
  * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference
  * alone, R2R_EVAL_ONLY=mix the band-mix row (R2R_EVAL_MIX=centred, the default: bass and drums
- * centred; room: as a stereo recording; alone: the guitar alone, dsp isolation forced); R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and cabinets (held-out runs). */
+ * centred; room: as a stereo recording; mono: the guitar centred too, a mono file; alone: the
+ * guitar alone, dsp isolation forced); R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and
+ * cabinets (held-out runs). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,13 +299,15 @@ int main(int argc, char **argv)
     tally ours = {0}, noeq = {0}, withdi = {0}, inmix = {0}, base = {0}, o_raw = {0}, o_fit = {0};
     double match_s = 0, match_di_s = 0, match_mix_s = 0;
     /* Bass (the bass DI through ampeg.nam) and synthesized drums for the mix rows: centred,
-     * or with R2R_EVAL_MIX=room as a stereo recording (bench_band); R2R_EVAL_MIX=alone
+     * or with R2R_EVAL_MIX=room as a stereo recording (bench_band), R2R_EVAL_MIX=mono centred
+     * with the guitar in a mono file (the default isolation decides); R2R_EVAL_MIX=alone
      * leaves them out (80 dB down) and forces the dsp isolation: what the separation
      * does to the guitar itself. */
     const char *mixkind = getenv("R2R_EVAL_MIX");
     const int room = mixkind && !strcmp(mixkind, "room"), alone = mixkind && !strcmp(mixkind, "alone");
-    if (mixkind && !room && !alone && strcmp(mixkind, "centred")) {
-        fprintf(stderr, "match_eval: R2R_EVAL_MIX is centred, room or alone\n");
+    const int mono = mixkind && !strcmp(mixkind, "mono");
+    if (mixkind && !room && !alone && !mono && strcmp(mixkind, "centred")) {
+        fprintf(stderr, "match_eval: R2R_EVAL_MIX is centred, room, mono or alone\n");
         return 2;
     }
     float *bandl = calloc(n, sizeof(float)), *bandr = calloc(n, sizeof(float)), *mixbuf = malloc(2 * n * sizeof(float));
@@ -349,13 +353,18 @@ int main(int argc, char **argv)
                     eg += (double)z[i] * z[i], eo += o * o;
                 }
                 const float k = (float)sqrt(eg / (eo + 1e-20)) * (alone ? 1e-4f : 1.0f);
+                const int chans = mono ? 1 : 2;
                 for (size_t i = 0; i < n; i++) {
+                    if (mono) {
+                        mixbuf[i] = 0.5f * z[i] + 0.25f * k * (bandl[i] + bandr[i]);
+                        continue;
+                    }
                     mixbuf[2 * i] = 0.7f * z[i] + 0.5f * k * bandl[i];
                     mixbuf[2 * i + 1] = 0.3f * z[i] + 0.5f * k * bandr[i];
                 }
-                const float pk = r2r_peak(mixbuf, 2 * n);
-                if (pk > 0.99f) r2r_gain_apply(mixbuf, 2 * n, r2r_lin_to_db(0.99f / pk));
-                r2r_audio_write_wav(mixp, mixbuf, n, 2, R2R_SAMPLE_RATE);
+                const float pk = r2r_peak(mixbuf, (size_t)chans * n);
+                if (pk > 0.99f) r2r_gain_apply(mixbuf, (size_t)chans * n, r2r_lin_to_db(0.99f / pk));
+                r2r_audio_write_wav(mixp, mixbuf, n, chans, R2R_SAMPLE_RATE);
             }
             /* the rows this run measures: from the reference alone, with its DI, from the mix */
             const int full = !only, run_ref = full || only_ref, run_di = full || only_di, run_mix = full || only_mix;

@@ -33,6 +33,26 @@ static void test_noise_flat(void **state)
     free(x);
 }
 
+/* The colour error ignores level, sees a tilt, and says NAN for an empty band range. */
+static void test_colour_error(void **state)
+{
+    (void)state;
+    const size_t n = 48000 * 4;
+    float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float)), *z = malloc(n * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_non_null(z);
+    srand(5);
+    for (size_t i = 0; i < n; i++) x[i] = (float)rand() / RAND_MAX - 0.5f;
+    for (size_t i = 0; i < n; i++) y[i] = 3.0f * x[i], z[i] = x[i] - (i ? x[i - 1] : 0.0f); /* +6 dB/octave */
+    assert_true(r2r_ltas_colour_error(x, y, n, 80.0, 10000.0) < 1e-3);
+    const double tilt = r2r_ltas_colour_error(x, z, n, 80.0, 10000.0);
+    print_message("white noise against its first difference: %.1f dB\n", tilt);
+    assert_true(tilt > 5.0);
+    assert_true(isnan(r2r_ltas_colour_error(x, y, n, 5000.0, 4000.0)));
+    free(x), free(y), free(z);
+}
+
 static void test_convolution_property(void **state)
 {
     (void)state;
@@ -119,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ir_calibration),
         cmocka_unit_test(test_noise_flat),
+        cmocka_unit_test(test_colour_error),
         cmocka_unit_test(test_convolution_property),
         cmocka_unit_test(test_coherence),
     };

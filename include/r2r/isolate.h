@@ -22,7 +22,8 @@ typedef struct {
     float *guitar;      /* mono, same length and rate as the input */
     size_t frames;
     double confidence;  /* E_target / (E_target + E_residual) */
-    double stereo_width; /* side/mid energy of the input (0 for mono) */
+    double stereo_width; /* side/mid energy of the input (0 for mono; dsp only) */
+    double low_share;    /* share of the input's energy below 50 Hz (dsp only) */
 } r2r_isolated;
 
 /* Parses "none" / "mock" / "dsp" / "command"; returns -1 when unknown. */
@@ -35,6 +36,12 @@ r2r_status r2r_isolate(const float *in, size_t frames, int channels, int sample_
                        r2r_iso_backend backend, r2r_isolated *out);
 
 void r2r_isolated_free(r2r_isolated *iso);
+
+/* Whether a dsp isolation says its input is a guitar on its own (matched untouched by
+ * default): its confidence is high (0.6 for mono or dual mono, 0.8 for true stereo) and
+ * under 1 % of its energy lies below 50 Hz, where a bass and a kick drum sit and a
+ * guitar has no notes. */
+int r2r_isolated_alone(const r2r_isolated *iso);
 
 /* Scale-invariant SDR (dB) of `est` against `ref`, as in Le Roux et al. 2019. */
 double r2r_si_sdr(const float *est, const float *ref, size_t n);

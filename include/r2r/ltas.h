@@ -37,6 +37,12 @@ r2r_status r2r_ltas_compute(const float *x, size_t n, float out[R2R_LTAS_BANDS])
  * distortion of the same source lowers it. */
 r2r_status r2r_ltas_coherence(const float *x, const float *y, size_t n, size_t nfft, float out[R2R_LTAS_BANDS]);
 
+/* Mean |dB| of the difference between the long-term band spectra of a and b (n
+ * samples each, 48 kHz mono) over the bands centred in lo_hz..hi_hz, their mean
+ * difference (the level) removed: how far apart two signals' colours are. NAN when
+ * either cannot be analysed or no band lies in the range. */
+double r2r_ltas_colour_error(const float *a, const float *b, size_t n, double lo_hz, double hi_hz);
+
 /* Power gain per band of an impulse response (48 kHz): |H(f)|² averaged with the
  * same triangular weights. */
 r2r_status r2r_ltas_ir_response(const float *ir, size_t n, float out[R2R_LTAS_BANDS]);

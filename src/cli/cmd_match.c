@@ -167,7 +167,11 @@ int cmd_isolate(int argc, char **argv)
     r2r_isolated iso;
     s = r2r_isolate(a.data, a.frames, a.channels, a.sample_rate, (r2r_iso_backend)b, &iso);
     if (s == R2R_OK) s = r2r_audio_write_wav(out, iso.guitar, iso.frames, 1, a.sample_rate);
-    if (s == R2R_OK) printf("isolation %s: confidence %.3f\n", r2r_iso_backend_name((r2r_iso_backend)b), iso.confidence);
+    if (s == R2R_OK && b == R2R_ISO_DSP)
+        printf("isolation dsp: confidence %.3f, %.2f %% of the energy below 50 Hz: %s\n", iso.confidence,
+               100.0 * iso.low_share, r2r_isolated_alone(&iso) ? "looks like a guitar alone" : "a mix");
+    else if (s == R2R_OK)
+        printf("isolation %s: confidence %.3f\n", r2r_iso_backend_name((r2r_iso_backend)b), iso.confidence);
     r2r_isolated_free(&iso);
     r2r_audio_free(&a);
     return s == R2R_OK ? EXIT_OK : cli_fail(s);

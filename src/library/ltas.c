@@ -176,3 +176,19 @@ r2r_status r2r_ltas_ir_response(const float *ir, size_t n, float out[R2R_LTAS_BA
     free(power);
     return R2R_OK;
 }
+
+double r2r_ltas_colour_error(const float *a, const float *b, size_t n, double lo_hz, double hi_hz)
+{
+    float la[R2R_LTAS_BANDS], lb[R2R_LTAS_BANDS];
+    double d[R2R_LTAS_BANDS], mean = 0, acc = 0;
+    int nb = 0;
+    if (r2r_ltas_compute(a, n, la) != R2R_OK || r2r_ltas_compute(b, n, lb) != R2R_OK) return NAN;
+    for (int k = 0; k < R2R_LTAS_BANDS; k++) {
+        const double hz = r2r_ltas_band_hz(k);
+        if (hz >= lo_hz && hz <= hi_hz) d[nb] = 10.0 * log10((la[k] + 1e-20) / (lb[k] + 1e-20)), mean += d[nb++];
+    }
+    if (nb == 0) return NAN;
+    mean /= nb;
+    for (int k = 0; k < nb; k++) acc += fabs(d[k] - mean);
+    return acc / nb;
+}

@@ -50,12 +50,6 @@
 #define EQ_FMIN 40.0
 #define EQ_FMAX 14000.0
 #define PREVIEW_MAX_LUFS (-16.0)
-/* Above this dsp confidence (guitar energy share) a reference counts as an isolated
- * guitar and is matched untouched: isolated takes score 0.63-0.92 (four DIs through a
- * clean and a high-gain capture, no cabinet: the fizz looks percussive), band mixes
- * 0.42-0.51 (bench/isolate_eval). Stereo that is not dual mono is a mix more often. */
-#define AUTO_NONE_MONO 0.6
-#define AUTO_NONE_CONFIDENCE 0.8
 #define ISO_TRUST_MIN 0.25       /* bands an isolation keeps less of than this are left out */
 #define ISO_TRUST_FROM_HZ 1000.0 /* ... above this frequency */
 #define ISO_COLOUR_S 10.0        /* the isolation's colour is measured on this much of the probes */
@@ -1084,16 +1078,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if ((s = r2r_isolate(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, (r2r_iso_backend)o.isolation, &iso)) != R2R_OK)
         goto out;
     sum->confidence = iso.confidence;
-    int monoish = a.channels == 1; /* mono, or the same in both channels */
-    if (!monoish && a.channels == 2) {
-        double mid = 0, side = 0;
-        for (size_t f = 0; f < a.frames; f++) {
-            const double l = a.data[2 * f], r = a.data[2 * f + 1];
-            mid += (l + r) * (l + r), side += (l - r) * (l - r);
-        }
-        monoish = side < 0.01 * mid;
-    }
-    if (auto_iso && iso.confidence > (monoish ? AUTO_NONE_MONO : AUTO_NONE_CONFIDENCE)) {
+    if (auto_iso && r2r_isolated_alone(&iso)) {
         /* Separation only colours a track that is guitar already (the harmonic mask
          * takes pick attacks and the top octaves with the drums): keep it as it is. */
         r2r_isolated_free(&iso);
@@ -1122,7 +1107,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                      o.isolation == R2R_ISO_NONE ? "" : " after isolation");
         goto out;
     }
-    if (o.isolation == R2R_ISO_DSP && iso.confidence > (monoish ? AUTO_NONE_MONO : AUTO_NONE_CONFIDENCE))
+    if (o.isolation == R2R_ISO_DSP && r2r_isolated_alone(&iso))
         warn(sum, "this looks like an isolated guitar already (isolation confidence %.2f); "
                   "'--isolation none' would keep it untouched", iso.confidence);
     if (o.isolation != R2R_ISO_NONE) {
