@@ -12,9 +12,10 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
 });
+const errors = [];
+let page = null;
 try {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
-  const errors = [];
+  page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -23,11 +24,13 @@ try {
   await page.click('#project-new');
   await page.waitForFunction(() => document.querySelector('#project-select').options.length > 0);
   await page.setInputFiles('#file', take);
-  await page.waitForFunction(() => !document.querySelector('#run-match').disabled, null, { timeout: 60000 });
+  // the import is analysed on the server; beside test_match on a loaded CI machine it once
+  // took over a minute (2026-12-02), so the waits allow five
+  await page.waitForFunction(() => !document.querySelector('#run-match').disabled, null, { timeout: 300000 });
   if (di) { // the player's DI, then the match searches with it
     await page.setInputFiles('#di-file', di);
     await page.waitForFunction(() => document.getElementById('di-info').textContent.includes('DI uploaded'), null,
-      { timeout: 60000 });
+      { timeout: 300000 });
   }
   await page.click('#run-match');
   await page.waitForFunction(() => document.querySelectorAll('#cards .card').length === 3, null, { timeout: 600000 });
@@ -66,6 +69,13 @@ try {
   await page.screenshot({ path: shot, fullPage: true });
   if (errors.length) fail(`page errors: ${errors.join(' | ')}`);
   if (!process.exitCode) console.log(`test_browser: ok (${flavors.length} cards, A/B in sync, screenshot ${shot})`);
+} catch (e) {
+  // a wait that timed out: say where the page stood, so a failure on CI can be read
+  fail(e.message.split('\n')[0]);
+  const state = page && await page.evaluate(() => ['source-info', 'task-msg', 'error', 'di-info']
+    .map((id) => `${id}: ${document.getElementById(id)?.textContent ?? '-'}`).join(' | ')).catch(() => null);
+  if (state) console.error(`test_browser: page state: ${state}`);
+  if (errors.length) console.error(`test_browser: page errors: ${errors.join(' | ')}`);
 } finally {
   await browser.close();
 }
