@@ -436,6 +436,22 @@ static void test_match_end_to_end(void **state)
             assert_false(r2r_isolated_alone(&im));
             assert_true(r2r_isolated_alone(&ig));
             r2r_isolated_free(&im), r2r_isolated_free(&ig);
+            /* matched by default: separated, and the bands the bass fills are left out */
+            char mp[8300];
+            snprintf(mp, sizeof mp, "%s/mono_mix.wav", work);
+            assert_int_equal(r2r_audio_write_wav(mp, mono, nm, 1, t.sample_rate), R2R_OK);
+            snprintf(out, sizeof out, "%s/out_mono", work);
+            o.out_dir = out, o.isolation = -1;
+            if (r2r_match(mp, &o, &sum) != R2R_OK) fail_msg("match (mono band mix): %s", r2r_last_error());
+            print_message("mono band mix: %s, balanced = %s + %s; %s\n", sum.backend, sum.flavor[0].capture,
+                          sum.flavor[0].ir, sum.warnings);
+            assert_string_equal(sum.backend, "dsp");
+            assert_non_null(strstr(sum.warnings, "a bass or a kick drum is in the mix"));
+            check_recipe(out, &r);
+            const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");
+            assert_true(cJSON_GetArrayItem(mh, 0)->valuedouble > R2R_RETRIEVAL_FMIN_HZ);
+            cJSON_Delete(r);
+            o.isolation = 0;
             r2r_audio_free(&ba);
             free(mono);
         }

@@ -24,7 +24,11 @@ typedef struct {
     double confidence;  /* E_target / (E_target + E_residual) */
     double stereo_width; /* side/mid energy of the input (0 for mono; dsp only) */
     double low_share;    /* share of the input's energy below 50 Hz (dsp only) */
+    int panned;          /* the guitars sat off-centre and the panning mask took the centre (dsp) */
 } r2r_isolated;
+
+/* From this low_share on the input holds a bass or a kick drum: a band, not a guitar. */
+#define R2R_ISO_BAND_LOW_SHARE 0.01
 
 /* Parses "none" / "mock" / "dsp" / "command"; returns -1 when unknown. */
 int r2r_iso_backend_parse(const char *name);

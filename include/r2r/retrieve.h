@@ -145,6 +145,11 @@ int r2r_retrieval_eq_estimate(const r2r_retrieval_db *db, const float pred_ltas[
  * has fewer than three probes. Comparisons of a known source (r2r_retrieval_best_ir)
  * are unweighted. */
 double r2r_retrieval_band_weight(const r2r_retrieval_db *db, int b);
+/* Leaves the bands below hz out of every distance from now on (a reference whose low
+ * end belongs to other instruments), the band weights renormalized to a mean of 1 over
+ * the bands left; nothing changes when fewer than eight bands would be left. Call it
+ * before the distances are used. */
+void r2r_retrieval_set_min_hz(r2r_retrieval_db *db, double hz);
 /* The scored bands (Hz). */
 #define R2R_RETRIEVAL_FMIN_HZ 80.0
 #define R2R_RETRIEVAL_FMAX_HZ 10000.0

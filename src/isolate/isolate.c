@@ -58,7 +58,7 @@
  * first 6 → 12 %, IR first 18 → 46 %, tone median 14.2 → 7.4 dB; held out 40 of 100,
  * 12 → 12 %, 41 → 64 %, 7.5 → 4.6 dB. */
 #define ISO_LOW_HZ 50.0
-#define ISO_ALONE_LOW_SHARE 0.01
+#define ISO_ALONE_LOW_SHARE R2R_ISO_BAND_LOW_SHARE
 /* Confidences above which an input is a guitar alone. The confidence alone mistook mono
  * mixes for guitars: of the 54 above, 52 takes score over 0.6, and so do 31 mixes with
  * the guitar as loud as bass and drums and 50 with it 6 dB louder (the low band passes
@@ -248,6 +248,7 @@ static r2r_status isolate_dsp(const float *L, const float *R, size_t n, int sr, 
         }
     }
     out->stereo_width = mid > 0 ? side / mid : 0.0;
+    out->panned = use_pan;
     const int gate_phase = stereo && (!use_pan || one_sided);
 
     /* Per frame, the bins' mask once (it does not depend on the channel), then each

@@ -309,6 +309,17 @@ const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, s
     return d;
 }
 
+void r2r_retrieval_set_min_hz(r2r_retrieval_db *db, double hz)
+{
+    int lo = db->band_lo;
+    while (lo < db->band_hi && r2r_ltas_band_hz(lo) < hz) lo++;
+    if (lo == db->band_lo || db->band_hi - lo < 8) return; /* nothing to leave out, or too little left */
+    double mean = 0;
+    for (int b = lo; b <= db->band_hi; b++) mean += db->sw[b] * db->sw[b] / (db->band_hi - lo + 1);
+    for (int b = 0; mean > 0 && b < R2R_LTAS_BANDS; b++) db->sw[b] /= sqrt(mean);
+    db->band_lo = lo;
+}
+
 double r2r_retrieval_band_weight(const r2r_retrieval_db *db, int b)
 {
     return b >= 0 && b < R2R_LTAS_BANDS ? db->sw[b] * db->sw[b] : 0.0;
