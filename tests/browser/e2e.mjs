@@ -22,15 +22,15 @@ try {
   await page.goto(url);
   await page.fill('#project-name', 'Browser test');
   await page.click('#project-new');
-  await page.waitForFunction(() => document.querySelector('#project-select').options.length > 0);
+  // the project is open (not only listed: the list is filled before the project is fetched,
+  // and a file chosen in between is refused with "Create a project first")
+  await page.waitForFunction(() => window.r2r.project && window.r2r.project.name === 'Browser test');
   await page.setInputFiles('#file', take);
-  // the import is analysed on the server; beside test_match on a loaded CI machine it once
-  // took over a minute (2026-12-02), so the waits allow five
-  await page.waitForFunction(() => !document.querySelector('#run-match').disabled, null, { timeout: 300000 });
+  await page.waitForFunction(() => !document.querySelector('#run-match').disabled, null, { timeout: 60000 });
   if (di) { // the player's DI, then the match searches with it
     await page.setInputFiles('#di-file', di);
     await page.waitForFunction(() => document.getElementById('di-info').textContent.includes('DI uploaded'), null,
-      { timeout: 300000 });
+      { timeout: 60000 });
   }
   await page.click('#run-match');
   await page.waitForFunction(() => document.querySelectorAll('#cards .card').length === 3, null, { timeout: 600000 });
