@@ -48,8 +48,8 @@
 #define ISO_ONE_SIDE_SHARE 0.1
 /* A band: the share of the input's energy below ISO_LOW_HZ (a bass's lowest notes, a
  * kick drum's body; a guitar's lowest string is E2 at 82 Hz, B1 at 62 Hz on a
- * seven-string, and a cabinet rolls off below 80-100 Hz) above which a reference is a mix
- * whatever its confidence. bench/isolate_eval, 54 takes of 12 s in mono (nine DIs, six
+ * seven-string, and a cabinet rolls off below 80-100 Hz): from R2R_ISO_BAND_LOW_SHARE
+ * (isolate.h) on, a reference is a mix whatever its confidence. bench/isolate_eval, 54 takes of 12 s in mono (nine DIs, six
  * captures, four cabinets of which one for a bass): the takes alone 0.0000-0.0152 (the
  * most through the bass cabinet); over bass and drums with the guitar as loud as them
  * 0.028-0.036, 6 dB louder 0.011-0.024, 12 dB louder 0.003-0.018. End to end
@@ -58,7 +58,6 @@
  * first 6 → 12 %, IR first 18 → 46 %, tone median 14.2 → 7.4 dB; held out 40 of 100,
  * 12 → 12 %, 41 → 64 %, 7.5 → 4.6 dB. */
 #define ISO_LOW_HZ 50.0
-#define ISO_ALONE_LOW_SHARE R2R_ISO_BAND_LOW_SHARE
 /* Confidences above which an input is a guitar alone. The confidence alone mistook mono
  * mixes for guitars: of the 54 above, 52 takes score over 0.6, and so do 31 mixes with
  * the guitar as loud as bass and drums and 50 with it 6 dB louder (the low band passes
@@ -100,7 +99,7 @@ void r2r_isolated_free(r2r_isolated *iso)
 int r2r_isolated_alone(const r2r_isolated *iso)
 {
     const double need = iso->stereo_width < ISO_DUAL_MONO ? ISO_ALONE_MONO : ISO_ALONE_STEREO;
-    return iso->confidence > need && iso->low_share < ISO_ALONE_LOW_SHARE;
+    return iso->confidence > need && iso->low_share < R2R_ISO_BAND_LOW_SHARE;
 }
 
 double r2r_si_sdr(const float *est, const float *ref, size_t n)
