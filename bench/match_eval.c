@@ -8,7 +8,9 @@
  * the features of each raw impulse response, no joint scoring.
  *
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
- * R2R_EVAL_ONLY=di runs the --di row alone, R2R_EVAL_ONLY=ref the rows from the reference
+ * R2R_EVAL_ONLY=di runs the --di row alone (the reference's own take), R2R_EVAL_ONLY=take the
+ * --di row with another take of the same guitar (the same DI file from TAKE_FROM_S on: other
+ * notes, the same instrument and player), R2R_EVAL_ONLY=ref the rows from the reference
  * alone, R2R_EVAL_ONLY=mix the band-mix row (R2R_EVAL_MIX=centred, the default: bass and drums
  * centred; room: as a stereo recording; mono: the guitar centred too, a mono file; alone: the
  * guitar alone, dsp isolation forced); R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and
@@ -38,9 +40,31 @@
 
 #define EXCERPT_S 6.0
 #define MAX_CAPS 256
+/* R2R_EVAL_ONLY=take: the --di take starts where the reference's excerpt (1-7 s) ends and
+ * lasts up to TAKE_MAX_S (the shortest DI, jazz_hop, leaves 5.2 s). */
+#define TAKE_FROM_S 7.0
+#define TAKE_MAX_S 6.0
 
 /* The protocol's DIs and cabinets (benchutil). */
 static bench_protocol proto;
+
+/* Another take of the same guitar for R2R_EVAL_ONLY=take: data/di/<di>.wav from TAKE_FROM_S
+ * on, at most TAKE_MAX_S, written to path (r2r match brings any DI to its level itself). */
+static int write_take(const char *di, const char *path)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "data/di/%s.wav", di);
+    r2r_audio a;
+    if (r2r_audio_read(bench_shared(rel), R2R_READ_MONO, &a) != R2R_OK) return -1;
+    const size_t from = (size_t)(TAKE_FROM_S * R2R_SAMPLE_RATE), most = (size_t)(TAKE_MAX_S * R2R_SAMPLE_RATE);
+    int rc = -1;
+    if (a.frames > from + R2R_SAMPLE_RATE) {
+        const size_t len = a.frames - from < most ? a.frames - from : most;
+        rc = r2r_audio_write_wav(path, a.data + from, len, 1, R2R_SAMPLE_RATE) == R2R_OK ? 0 : -1;
+    }
+    r2r_audio_free(&a);
+    return rc;
+}
 
 /* Mean |dB| between loudness-aligned long-term mel spectra (bands 40 Hz-16 kHz). */
 static double tone_distance(float *y, const float *ref, size_t n)
@@ -244,9 +268,9 @@ int main(int argc, char **argv)
 {
     const char *only = getenv("R2R_EVAL_ONLY");
     const int only_di = only && !strcmp(only, "di"), only_ref = only && !strcmp(only, "ref");
-    const int only_mix = only && !strcmp(only, "mix");
-    if (only && !only_di && !only_ref && !only_mix) {
-        fprintf(stderr, "match_eval: R2R_EVAL_ONLY is di, ref or mix\n");
+    const int only_mix = only && !strcmp(only, "mix"), only_take = only && !strcmp(only, "take");
+    if (only && !only_di && !only_ref && !only_mix && !only_take) {
+        fprintf(stderr, "match_eval: R2R_EVAL_ONLY is di, take, ref or mix\n");
         return 2;
     }
     int stride = argc > 1 ? atoi(argv[1]) : 1;
@@ -338,12 +362,14 @@ int main(int argc, char **argv)
                 if (strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(irrows, i), "path")->valuestring, proto.cabs[cab]))
                     truth_ir = i;
             chain(m, truth_ir >= 0 ? irs[truth_ir] : NULL, truth_ir >= 0 ? irlen[truth_ir] : 0, gdb, &eq, x, n, z);
-            char refp[256], dip[256], mixp[256];
+            char refp[256], dip[256], mixp[256], takep[256];
             snprintf(mixp, sizeof mixp, "%s/mix.wav", work);
             snprintf(refp, sizeof refp, "%s/ref.wav", work);
             snprintf(dip, sizeof dip, "%s/di.wav", work);
             r2r_audio_write_wav(refp, z, n, 1, R2R_SAMPLE_RATE);
             r2r_audio_write_wav(dip, x, n, 1, R2R_SAMPLE_RATE);
+            snprintf(takep, sizeof takep, "%s/take.wav", work);
+            if (only_take && write_take(proto.dis[d], takep) != 0) continue;
             /* ---- ours, from the reference alone and with the DI ---- */
             /* the same guitar in a band: panned 70/30 over bass and drums as loud */
             {
@@ -367,10 +393,10 @@ int main(int argc, char **argv)
                 r2r_audio_write_wav(mixp, mixbuf, n, chans, R2R_SAMPLE_RATE);
             }
             /* the rows this run measures: from the reference alone, with its DI, from the mix */
-            const int full = !only, run_ref = full || only_ref, run_di = full || only_di, run_mix = full || only_mix;
+            const int full = !only, run_ref = full || only_ref, run_di = full || only_di || only_take, run_mix = full || only_mix;
             match_result mr, md, mm;
             if ((run_ref && eval_match(lib, work, refp, 0, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mr) != 0) ||
-                (run_di && eval_match(lib, work, refp, 0, dip, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &md) != 0) ||
+                (run_di && eval_match(lib, work, refp, 0, only_take ? takep : dip, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &md) != 0) ||
                 (run_mix && eval_match(lib, work, mixp, alone ? (int)R2R_ISO_DSP : -1, NULL, dip, caps[c], truth_ir, proto.cabs[cab], z, n, &mm) != 0))
                 continue;
             if (run_ref) {
@@ -464,12 +490,13 @@ int main(int argc, char **argv)
     fprintf(stderr, "\n");
     printf("\nmatch_eval: %d references = %d captures x %zu DI excerpts of %.0f s (not probes), random input gain\n"
            "  +-9 dB, random cabinet IR of %zu (none for full rigs), random EQ +-2 dB per band\n\n",
-           only_di ? withdi.n : only_mix ? inmix.n : ours.n, (ncaps + stride - 1) / stride, proto.ndis, EXCERPT_S, proto.ncabs);
+           only_di || only_take ? withdi.n : only_mix ? inmix.n : ours.n, (ncaps + stride - 1) / stride, proto.ndis, EXCERPT_S, proto.ncabs);
     printf("  %-34s %7s %7s  %7s   %7s %7s   %9s %9s\n", "method", "cap@1", "cap@3", "rig", "IR@1", "IR@3", "tone med",
            "tone mean");
     if (!only || only_ref) print_tally("r2r match (joint, verified)", &ours);
     if (!only || only_ref) print_tally("r2r match, its EQ left flat", &noeq);
     if (!only || only_di) print_tally("r2r match --di (the performance's DI)", &withdi);
+    if (only_take) print_tally("r2r match --di (another take, the same guitar)", &withdi);
     if (!only || only_mix) print_tally("r2r match on a band mix (dsp isolation)", &inmix);
     if (!only) {
         print_tally("seed method (baseline)", &base);

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
                 float parts[R2R_RANK_MAX_PARTS * R2R_LTAS_BANDS];
                 size_t np = 0;
                 if (r2r_retrieval_part_ltas(z, n, parts, &np) != R2R_OK) continue;
-                const r2r_rank_options ro = {0, 1, 1, 1, R2R_RANK_GAIN_PRIOR_DB};
+                const r2r_rank_options ro = {0, 1, 1, 1, R2R_RANK_GAIN_PRIOR_DB, NULL};
                 size_t na = 0;
                 const double t0 = bench_now();
                 if (r2r_retrieval_rank_parts(db, parts, np, NULL, &ro, all, total, &na) != R2R_OK || na == 0) continue;

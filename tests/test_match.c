@@ -74,7 +74,7 @@ static void make_reference(const char *capture_rel, const char *ir_rel, double g
             "{\"type\":\"highshelf\",\"freq_hz\":8485,\"gain_db\":-0.5,\"q\":0.707}]}}]}",
             cap, ir_rel ? "{\"path\":" : "null", ir_rel ? ir : "", ir_rel ? "}" : "", gain);
     fclose(f);
-    if (r2r_recipe_render(recipe, "balanced", shared_path(di_rel), out) != R2R_OK)
+    if (r2r_recipe_render(recipe, "balanced", di_rel[0] == '/' ? di_rel : shared_path(di_rel), out) != R2R_OK)
         fail_msg("truth render: %s", r2r_last_error());
 }
 
@@ -355,6 +355,38 @@ static void test_match_end_to_end(void **state)
     L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     assert_null(cJSON_GetObjectItem(L0, "null_db"));
     cJSON_Delete(r);
+
+    /* Another take of the same guitar (the reference plays the DI's first 12 s, the DI given
+     * is its last 13 s): every capture plays it, the ranking and the pick use its renders
+     * (loss.identity_db), and the true amp leads. */
+    {
+        r2r_audio da;
+        assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &da), R2R_OK);
+        assert_true(da.frames > 26 * 48000);
+        char first[8300], last[8300], ref_first[8300];
+        snprintf(first, sizeof first, "%s/di_first.wav", work);
+        snprintf(last, sizeof last, "%s/di_last.wav", work);
+        snprintf(ref_first, sizeof ref_first, "%s/ref_first.wav", work);
+        assert_int_equal(r2r_audio_write_wav(first, da.data, 12 * 48000, 1, 48000), R2R_OK);
+        assert_int_equal(r2r_audio_write_wav(last, da.data + 14 * 48000, da.frames - 14 * 48000, 1, 48000), R2R_OK);
+        r2r_audio_free(&da);
+        make_reference("data/captures/jcm.nam", "data/irs/celestion.wav", 0.0, first, ref_first);
+        snprintf(out, sizeof out, "%s/out_same_guitar", work);
+        o.out_dir = out, o.di_path = last;
+        if (r2r_match(ref_first, &o, &sum) != R2R_OK) fail_msg("match --di (same guitar): %s", r2r_last_error());
+        check_recipe(out, &r);
+        rt = cJSON_GetObjectItem(r, "retrieval");
+        cr = rank_of(cJSON_GetObjectItem(rt, "captures"), "jcm");
+        print_message("another take of the same guitar: aligned %d, capture rank %d, balanced = %s + %s at %+.1f dB\n",
+                      sum.di_aligned, cr, sum.flavor[0].capture, sum.flavor[0].ir, sum.flavor[0].input_gain_db);
+        assert_int_equal(sum.di_aligned, 0);
+        assert_int_equal(cr, 0);
+        assert_string_equal(sum.flavor[0].capture, "jcm.nam");
+        L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "identity_db")));
+        assert_null(cJSON_GetObjectItem(L0, "null_db"));
+        cJSON_Delete(r);
+    }
 
     /* A pedal alone into a cabinet: never offered as the rig from the reference alone
      * (the library has amps), offered when the null test with the take's DI says so. */

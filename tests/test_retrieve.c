@@ -98,7 +98,7 @@ static void test_self_consistency(void **state)
         const size_t all = 3 * R2R_INDEX_N_GAINS * 3;
         r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b);
         size_t na, nb;
-        r2r_rank_options o0 = {0, 1, 1, 1, 0.0}, o1 = {0, 1, 1, 1, 0.5};
+        r2r_rank_options o0 = {0, 1, 1, 1, 0.0, NULL}, o1 = {0, 1, 1, 1, 0.5, NULL};
         assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o0, a, all, &na), R2R_OK);
         assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o1, b, all, &nb), R2R_OK);
         assert_int_equal(na, nb);
@@ -118,7 +118,7 @@ static void test_self_consistency(void **state)
         r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b), *c = malloc(all * sizeof *c);
         float two[2 * R2R_LTAS_BANDS], amp_only[R2R_LTAS_BANDS];
         size_t na, nb, nc;
-        const r2r_rank_options o = {0, 1, 1, 1, 0.0};
+        const r2r_rank_options o = {0, 1, 1, 1, 0.0, NULL};
         r2r_ltas_compute(y, n, amp_only); /* jcm without its cabinet: another "part" */
         memcpy(two, ref, sizeof ref);
         memcpy(two + R2R_LTAS_BANDS, amp_only, sizeof amp_only);
@@ -158,6 +158,77 @@ static void test_self_consistency(void **state)
                 assert_float_equal(parts[q * R2R_LTAS_BANDS + k], own[k], 1e-6 * own[k] + 1e-20);
         }
         free(w), free(a), free(b), free(c);
+    }
+    /* A known source in place of the probes (r2r match with another take of the user's
+     * DI): a lead line, not the probe, through every capture at every grid gain. The
+     * reference made of it through jcm at +6 dB and the cabinet is found there, nearer
+     * than the probes explain it; a capture whose renders failed (NaN) is left out. */
+    {
+        const size_t G = R2R_INDEX_N_GAINS, K = R2R_LTAS_BANDS, all = 3 * G * 3;
+        float *lead, *srcl = malloc(3 * G * K * sizeof(float)), *u = malloc(n * sizeof(float));
+        float *v = malloc(n * sizeof(float)), *vz = malloc(n * sizeof(float)), ref2[R2R_LTAS_BANDS];
+        size_t ln;
+        assert_int_equal(r2r_synth_probe(R2R_PROBE_LEAD_LINE, 48000, &lead, &ln), R2R_OK);
+        assert_true(ln >= n);
+        const float lg = (float)(pow(10.0, R2R_DI_PEAK_DBFS / 20.0) / r2r_peak(lead, n));
+        int jcm = -1;
+        for (size_t c = 0; c < 3; c++) {
+            if (!strcmp(r2r_retrieval_capture_path(db, c), "nam_models/jcm.nam")) jcm = (int)c;
+            snprintf(p, sizeof p, "%s/%s", lib, r2r_retrieval_capture_path(db, c));
+            r2r_nam *mc;
+            assert_int_equal(r2r_nam_load(p, 0, &mc), R2R_OK);
+            for (size_t g = 0; g < G; g++) {
+                for (size_t i = 0; i < n; i++) u[i] = lead[i] * lg;
+                r2r_gain_apply(u, n, r2r_retrieval_gain_db(db, (int)g));
+                assert_int_equal(r2r_nam_render(mc, u, v, n), R2R_OK);
+                r2r_ltas_compute(v, n, srcl + (c * G + g) * K);
+                if (c == (size_t)jcm && r2r_retrieval_gain_db(db, (int)g) == 6.0) {
+                    assert_int_equal(r2r_convolve(v, n, h, hn, vz), R2R_OK);
+                    r2r_ltas_compute(vz, n, ref2);
+                }
+            }
+            r2r_nam_free(mc);
+        }
+        assert_true(jcm >= 0);
+        r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b);
+        size_t na, nb;
+        const r2r_rank_options known = {0, 1, 1, 1, 0.0, srcl}, probes = {0, 1, 1, 1, 0.0, NULL};
+        assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &known, a, all, &na), R2R_OK);
+        assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &probes, b, all, &nb), R2R_OK);
+        assert_int_equal(na, all);
+        print_message("known source: %s %+.0f dB %.3f dB\n", r2r_retrieval_capture_path(db, (size_t)a[0].capture),
+                      r2r_retrieval_gain_db(db, a[0].gain), a[0].distance_db);
+        assert_int_equal(a[0].capture, jcm);
+        assert_string_equal(r2r_retrieval_ir_path(db, (size_t)a[0].ir), "cab_irs/celestion.wav");
+        assert_float_equal(r2r_retrieval_gain_db(db, a[0].gain), 6.0, 0);
+        assert_true(a[0].distance_db < 1.0); /* as above: the IR only approximately multiplies */
+        for (size_t i = 0; i < nb; i++)
+            if (b[i].capture == a[0].capture && b[i].gain == a[0].gain && b[i].ir == a[0].ir)
+                assert_true(b[i].distance_db > a[0].distance_db + 0.1);
+        /* One render of the whole chain against the reference's parts: nothing from itself;
+         * bands 90 or 120 dB down both sit at the floor, so they differ by nothing; an
+         * audible change of the top octaves costs. */
+        float dark9[R2R_LTAS_BANDS], dark12[R2R_LTAS_BANDS], lift[R2R_LTAS_BANDS];
+        for (int q = 0; q < R2R_LTAS_BANDS; q++) {
+            const int top = r2r_ltas_band_hz(q) > 6000.0;
+            dark9[q] = ref2[q] * (top ? 1e-9f : 1.0f), dark12[q] = ref2[q] * (top ? 1e-12f : 1.0f);
+            lift[q] = ref2[q] * (top ? 4.0f : 1.0f);
+        }
+        assert_float_equal(r2r_retrieval_source_distance(db, ref2, ref2, 1, 0.0), 0.0, 1e-9);
+        const double dd = r2r_retrieval_source_distance(db, dark9, dark12, 1, 0.0);
+        const double dl = r2r_retrieval_source_distance(db, lift, ref2, 1, 0.0);
+        print_message("source distance: 90 vs 120 dB down %.4f dB, +6 dB over 6 kHz %.3f dB\n", dd, dl);
+        assert_true(dd < 1e-3);
+        assert_true(dl > 0.3);
+        float two2[2 * R2R_LTAS_BANDS];
+        memcpy(two2, ref2, sizeof ref2), memcpy(two2 + R2R_LTAS_BANDS, lift, sizeof lift);
+        assert_float_equal(r2r_retrieval_source_distance(db, ref2, two2, 2, 0.0), dl / sqrt(2.0), 1e-3);
+        assert_true(isnan(r2r_retrieval_source_distance(db, ref2, ref2, 0, 0.0)));
+        for (size_t q = 0; q < G * K; q++) srcl[(size_t)jcm * G * K + q] = NAN;
+        assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &known, a, all, &na), R2R_OK);
+        assert_int_equal(na, all - G * 3);
+        for (size_t i = 0; i < na; i++) assert_true(a[i].capture != jcm && isfinite(a[i].distance_db));
+        free(a), free(b), free(lead), free(srcl), free(u), free(v), free(vz);
     }
     /* A known amp spectrum (the same stretch through jcm alone) against the reference:
      * the IR that explains the difference, even under an EQ; a full rig takes none. */

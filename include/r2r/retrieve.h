@@ -68,6 +68,11 @@ typedef struct {
     double gain_prior_db; /* added to the distance at ±12 dB of input gain, quadratic in the
                              gain: among gains the spectra cannot tell apart, the capture's
                              own input level (0 dB) wins; 0 = none */
+    const float *source_ltas; /* NULL, or the known source through every capture at every
+                                 grid gain: band power [captures][grid gains][R2R_LTAS_BANDS]
+                                 (e.g. the user's DI, another take of the same guitar), in
+                                 place of the probe renders and their mixture; a (capture,
+                                 gain) whose entry is not positive and finite is left out */
 } r2r_rank_options;
 
 /* The gain prior r2r match ranks with from the reference alone. bench/match_eval,
@@ -96,6 +101,13 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
 size_t r2r_retrieval_part_count(size_t frames);
 /* The band power of each part of x (parts_ltas: R2R_RANK_MAX_PARTS × R2R_LTAS_BANDS). */
 r2r_status r2r_retrieval_part_ltas(const float *x, size_t frames, float *parts_ltas, size_t *nparts);
+
+/* The ranking's distance with a known source (r2r_rank_options.source_ltas) for one
+ * render of it through a whole chain (band power, IR included) against the reference's
+ * parts: RMS over the parts, bands far under each spectrum's loudest one raised to a
+ * common floor as the ranking does; NAN when too few bands are scored. */
+double r2r_retrieval_source_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
+                                     const float *parts_ltas, size_t nparts, double max_hz);
 
 /* Distance of two raw feature vectors on the dynamics dimensions (RMS of their
  * differences in library standard deviations; the retrieval's dynamics term); 0 when

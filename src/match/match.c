@@ -88,6 +88,7 @@
 #define NULL_REFINE_STEPS 8      /* golden-section steps over ±one grid step: ±0.15 dB */
 #define NULL_DB_PER_LOSS 1.0     /* in the flavors' loss, 1 dB of a worse null costs 1 */
 #define PEDAL_NULL_DB 3.0        /* a pedal alone must null this much deeper than any amp */
+#define TAKE_PRESCREEN_S 1.5     /* another take: the stretch every capture plays at the grid gains */
 #define PRESCREEN_S 1.5          /* the stretch every capture is null-tested on first, at the grid gains */
 #define DEFAULT_M_ALIGNED 4      /* then the nearest this many get the gain search */
 #define SMOOTH_OCT (1.0 / 3.0) /* the EQ's target is smoothed: six bands cannot follow notes */
@@ -366,24 +367,6 @@ static void estimated_target(const r2r_retrieval_db *db, const float *pred, cons
     for (size_t i = 0; i < n; i++) t[i] -= mean;
 }
 
-/* What a smooth EQ cannot fix: RMS (dB) of the reference-minus-candidate spectrum
- * after removing its 2/3-octave smoothed version. */
-static double unfixable_db(const float *ref, const double *pred_lin, double top_hz)
-{
-    double hz[R2R_LTAS_BANDS], t[R2R_LTAS_BANDS], sm[R2R_LTAS_BANDS];
-    size_t n = 0;
-    for (int b = 0; b < R2R_LTAS_BANDS; b++) {
-        const double f = r2r_ltas_band_hz(b);
-        if (f < EQ_FMIN || f > top_hz) continue;
-        hz[n] = f, t[n] = band_db(ref[b]) - band_db(pred_lin[b]);
-        n++;
-    }
-    smooth_log_freq(hz, t, n, 2.0 / 3.0, sm);
-    double sq = 0;
-    for (size_t i = 0; i < n; i++) sq += (t[i] - sm[i]) * (t[i] - sm[i]);
-    return n ? sqrt(sq / (double)n) : 0.0;
-}
-
 /* The loudest stretch of `seconds` in x (0.5 s hops): its start, and its length in
  * *len (all of x when x is shorter). */
 static size_t loudest_stretch(const float *x, size_t n, double seconds, size_t *len)
@@ -429,18 +412,23 @@ static r2r_status null_db(const float *render, const float *ref, size_t n, doubl
 
 #define MATCH_THREADS 2 /* renders of candidates (null tests, gain search, verification): threads */
 
-/* Aligned DI: every capture of the library is null-tested on a short loud stretch at
- * each grid gain before any spectral cut, so the candidates are the captures nearest
- * to a null (retrieval by spectrum misses a true capture among look-alikes). */
+/* With the user's DI every capture of the library is played at each grid gain on a
+ * short loud stretch before any spectral cut. Aligned DI: each is null-tested, so the
+ * candidates are the captures nearest to a null (retrieval by spectrum misses a true
+ * capture among look-alikes). Another take: the band power of each render is kept, and
+ * the retrieval ranks with the DI's renders in place of the probes' (the guitar's own
+ * colour and the player's touch, which the probes can only guess). */
 typedef struct {
     const r2r_retrieval_db *db;
     const r2r_match_options *o; /* library, and progress (reported from the calling thread) */
+    const char *what;           /* the progress message */
     pthread_t owner;
-    const float *src, *ref;
+    const float *src, *ref; /* ref NULL: another take */
     size_t n;
     double top_hz;
-    double *best; /* per capture: its deepest null on the grid (INFINITY if it failed) */
+    double *best; /* aligned, per capture: its deepest null on the grid (INFINITY if it failed) */
     int *best_g;  /* ... at this grid gain */
+    float *ltas;  /* another take: [captures][grid gains][bands] power, NaN where it failed */
     size_t next;
     pthread_mutex_t lock;
 } prescreen_job;
@@ -455,9 +443,10 @@ static void *prescreen_worker(void *arg)
         const size_t c = j->next++;
         pthread_mutex_unlock(&j->lock);
         if (c >= NC) break;
-        if (pthread_equal(pthread_self(), j->owner))
-            report(j->o, 0.38 + 0.07 * (double)c / (double)NC, "null-testing every capture with your DI");
-        j->best[c] = INFINITY, j->best_g[c] = 0;
+        if (pthread_equal(pthread_self(), j->owner)) report(j->o, 0.38 + 0.07 * (double)c / (double)NC, j->what);
+        if (j->ref) j->best[c] = INFINITY, j->best_g[c] = 0;
+        for (size_t q = 0; !j->ref && q < (size_t)R2R_INDEX_N_GAINS * R2R_LTAS_BANDS; q++)
+            j->ltas[c * R2R_INDEX_N_GAINS * R2R_LTAS_BANDS + q] = NAN;
         char *cp = join_path(j->o->library, r2r_retrieval_capture_path(j->db, c));
         r2r_amp *amp = NULL;
         if (!w || !cp || r2r_amp_open(cp, &amp) != R2R_OK) { /* judged, and reported, if it becomes a candidate */
@@ -467,8 +456,13 @@ static void *prescreen_worker(void *arg)
         free(cp);
         for (int g = 0; g < R2R_INDEX_N_GAINS; g++) {
             double v;
-            if (r2r_chain_render(amp, NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, j->n, w) == R2R_OK &&
-                null_db(w, j->ref, j->n, j->top_hz, &v) == R2R_OK && v < j->best[c])
+            if (r2r_chain_render(amp, NULL, 0, r2r_retrieval_gain_db(j->db, g), NULL, j->src, j->n, w) != R2R_OK)
+                continue;
+            if (!j->ref) {
+                float *b = j->ltas + ((size_t)c * R2R_INDEX_N_GAINS + (size_t)g) * R2R_LTAS_BANDS;
+                if (r2r_ltas_compute(w, j->n, b) != R2R_OK)
+                    for (int q = 0; q < R2R_LTAS_BANDS; q++) b[q] = NAN;
+            } else if (null_db(w, j->ref, j->n, j->top_hz, &v) == R2R_OK && v < j->best[c])
                 j->best[c] = v, j->best_g[c] = g;
         }
         r2r_amp_free(amp);
@@ -492,14 +486,28 @@ static void run_threads(void *(*fn)(void *), void *arg)
 static void null_prescreen(const r2r_retrieval_db *db, const r2r_match_options *o, const float *src, const float *ref,
                            size_t n, double top_hz, double *best, int *best_g)
 {
-    prescreen_job j = {db, o, pthread_self(), src, ref, n, top_hz, best, best_g, 0, PTHREAD_MUTEX_INITIALIZER};
+    prescreen_job j = {db, o, "null-testing every capture with your DI", pthread_self(), src, ref, n, top_hz, best,
+                       best_g, NULL, 0, PTHREAD_MUTEX_INITIALIZER};
+    run_threads(prescreen_worker, &j);
+}
+
+/* Another take: ltas [captures][grid gains][bands] of src through every capture. */
+static void take_prescreen(const r2r_retrieval_db *db, const r2r_match_options *o, const float *src, size_t n,
+                           float *ltas)
+{
+    prescreen_job j = {db, o, "playing your DI through every capture", pthread_self(), src, NULL, n, 0.0, NULL,
+                       NULL, ltas, 0, PTHREAD_MUTEX_INITIALIZER};
     run_threads(prescreen_worker, &j);
 }
 
 /* With the user's DI the input gain is searched again for every candidate. Another
  * take: the DI excerpt through the capture at each index grid gain (one render per
- * capture and gain, shared by its IRs), scored by what an EQ cannot fix plus the
- * dynamics distance, and refined by a parabola through the neighbours of the best.
+ * capture and gain, shared by its IRs, convolved with the candidate's IR), scored by
+ * the ranking's distance with the DI as the source (r2r_retrieval_source_distance: a
+ * real convolution where the ranking multiplied band powers), and refined by a parabola
+ * through the neighbours of the best. (The old score, the residual after 2/3-octave
+ * smoothing, could not see the broad colour the DI makes known, and chose the top of
+ * the grid for most candidates.)
  * The reference's own take (`aligned`): a golden-section search, within one grid step
  * of the prescreen's best gain, for the deepest null. Captures are shared out between
  * MATCH_THREADS workers (each candidate has its own model). */
@@ -515,9 +523,10 @@ typedef struct {
 typedef struct {
     cand_chains cc;
     const r2r_retrieval_db *db;
-    const float *src, *ref_ltas, *ref_feat;
+    const float *src;
     const float *aligned; /* the reference under src, or NULL */
-    size_t n;
+    const float *parts;   /* another take: the reference's parts (the ranking's) */
+    size_t n, nparts;
     double top_hz;
     pthread_mutex_t lock;
     unsigned char claimed[MAX_M];
@@ -529,7 +538,7 @@ typedef struct {
     for (int k = (first); k < (j)->cc.nc; k++)                                                                            \
         if ((j)->cc.nams[k] && (j)->cc.cand[k].c == (j)->cc.cand[(first)].c)
 
-static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, float *w, float *cache)
+static r2r_status di_search_capture(di_search *j, int first, float *w, float *cache)
 {
     const int G = R2R_INDEX_N_GAINS;
     const size_t n = j->n;
@@ -560,13 +569,10 @@ static r2r_status di_search_capture(di_search *j, int first, r2r_features *fx, f
             const float *cap = cache + (size_t)g * n;
             if (j->cc.irs[k]) s = r2r_convolve(cap, n, j->cc.irs[k], j->cc.irn[k], w);
             else memcpy(w, cap, n * sizeof(float));
-            float b[R2R_LTAS_BANDS], f[R2R_FEATURES_DIM];
-            double lin[R2R_LTAS_BANDS];
+            float b[R2R_LTAS_BANDS];
             if (s == R2R_OK) s = r2r_ltas_compute(w, n, b);
-            if (s == R2R_OK && j->ref_feat) s = r2r_features_extract_raw(fx, w, n, f); /* own take only */
             if (s != R2R_OK) break;
-            for (int q = 0; q < R2R_LTAS_BANDS; q++) lin[q] = b[q];
-            score[g] = unfixable_db(j->ref_ltas, lin, j->top_hz) + r2r_retrieval_dynamics_distance(j->db, j->ref_feat, f);
+            score[g] = r2r_retrieval_source_distance(j->db, b, j->parts, j->nparts, j->top_hz);
             if (best < 0 || score[g] < score[best]) best = g;
         }
         if (s != R2R_OK) break;
@@ -643,13 +649,10 @@ static r2r_status di_null_capture(di_search *j, int first, float *w)
 static void *di_search_worker(void *arg)
 {
     di_search *j = arg;
-    r2r_features *fx = NULL;
     float *w = malloc(j->n * sizeof(float));
-    /* the null test needs neither the per-gain renders nor the features */
+    /* the null test needs no per-gain renders */
     float *cache = j->aligned ? NULL : malloc((size_t)R2R_INDEX_N_GAINS * j->n * sizeof(float));
-    r2r_status s = !w || (!cache && !j->aligned) ? r2r_fail(R2R_ERR_NOMEM, "out of memory")
-                   : j->aligned                  ? R2R_OK
-                                                 : r2r_features_create(&fx);
+    r2r_status s = !w || (!cache && !j->aligned) ? r2r_fail(R2R_ERR_NOMEM, "out of memory") : R2R_OK;
     for (;;) {
         int first = -1;
         pthread_mutex_lock(&j->lock);
@@ -660,21 +663,19 @@ static void *di_search_worker(void *arg)
         FOR_CAPTURE(j, first < 0 ? j->cc.nc : first, k) j->claimed[k] = 1;
         pthread_mutex_unlock(&j->lock);
         if (first < 0) break;
-        s = j->aligned ? di_null_capture(j, first, w) : di_search_capture(j, first, fx, w, cache);
+        s = j->aligned ? di_null_capture(j, first, w) : di_search_capture(j, first, w, cache);
     }
-    if (fx) r2r_features_destroy(fx);
     free(w), free(cache);
     return NULL;
 }
 
 static r2r_status di_gain_search(const cand_chains *cc, const r2r_retrieval_db *db, const float *src,
-                                 const float *aligned, size_t n, const float *ref_ltas, const float *ref_feat,
-                                 double top_hz)
+                                 const float *aligned, size_t n, const float *parts, size_t nparts, double top_hz)
 {
     di_search j;
     memset(&j, 0, sizeof j);
     j.cc = *cc, j.db = db;
-    j.src = src, j.aligned = aligned, j.n = n, j.ref_ltas = ref_ltas, j.ref_feat = ref_feat, j.top_hz = top_hz;
+    j.src = src, j.aligned = aligned, j.n = n, j.parts = parts, j.nparts = nparts, j.top_hz = top_hz;
     j.status = R2R_OK;
     pthread_mutex_init(&j.lock, NULL);
     run_threads(di_search_worker, &j);
@@ -1175,7 +1176,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* Without a DI the gain is judged from spectra alone, and a denser performance than
      * the probes looks like more gain: a weak prior keeps the capture's own input level
      * where the spectra barely differ (with a DI, the gain is searched on it). */
-    r2r_rank_options ro = {max_hz, 1, 1, 1, o.di_path ? 0.0 : R2R_RANK_GAIN_PRIOR_DB};
+    r2r_rank_options ro = {max_hz, 1, 1, 1, o.di_path ? 0.0 : R2R_RANK_GAIN_PRIOR_DB, NULL};
     /* Without the dynamics term: the index's dynamics are the probes' (single plucks
      * ringing out, mutes, silences), a performance's are not, so the term only measured
      * how unlike a real performance the probes are, and favoured the most compressed
@@ -1255,6 +1256,22 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             warn(sum, "your DI is not the reference's own take (no alignment found): candidates are compared by "
                       "their spectra through it, not by a null test");
     }
+    if (searched && !aligned) { /* the retrieval again, with the DI's renders as the source */
+        size_t tw;
+        const size_t at = loudest_stretch(vsrc[0], vlen[0], TAKE_PRESCREEN_S, &tw);
+        float *tl = malloc(NC * R2R_INDEX_N_GAINS * R2R_LTAS_BANDS * sizeof *tl);
+        if (!tl) {
+            s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        take_prescreen(db, &o, vsrc[0] + at, tw, tl);
+        ro.source_ltas = tl;
+        s = r2r_retrieval_rank_parts(db, parts, nparts, NULL, &ro, all, total, &nall);
+        ro.source_ltas = NULL;
+        free(tl);
+        if (s == R2R_OK && nall == 0) s = r2r_fail(R2R_ERR_INPUT, "no capture in %s could play your DI", o.library);
+        if (s != R2R_OK) goto out;
+    }
     /* the reference's dynamics, compared only with renders of its own take */
     const float *take_feat = NULL;
     if (aligned) {
@@ -1266,7 +1283,9 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* Candidates: distinct (capture, IR) pairs, in retrieval order, or (aligned DI) each
      * capture's best-ranked IR, the captures nearest to a null on a short stretch first.
      * Pedal-only captures only when the library has nothing else, or when the null test
-     * judges them (then a pedal must null PEDAL_NULL_DB deeper than every amp). */
+     * judges them (then a pedal must null PEDAL_NULL_DB deeper than every amp), or (another
+     * take) to be verified and ranked in retrieval.captures like every capture — the
+     * recipe still picks an amp, as from the reference alone, whose list keeps them too. */
     size_t *order = malloc((nall + 1) * sizeof *order), norder = 0;
     double *nul = aligned ? malloc((NC + 1) * sizeof *nul) : NULL;
     int *nul_g = aligned ? malloc((NC + 1) * sizeof *nul_g) : NULL;
@@ -1297,7 +1316,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         for (size_t r = 0; r < nall; r++) order[norder++] = r;
     for (size_t u = 0; u < norder && nc < o.top_m; u++) {
         const r2r_combo *x = &all[order[u]];
-        if (any_amp && !aligned && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
+        if (any_amp && !searched && r2r_retrieval_capture_desc(db, (size_t)x->capture)->is_pedal) continue;
         int dup = 0; /* with the DI: one candidate per capture (its best IR), for recall */
         for (int k = 0; k < nc; k++) dup |= cand[k].c == x->capture && (searched || cand[k].i == x->ir);
         if (dup) continue;
@@ -1369,8 +1388,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             at = loudest_stretch(vsrc[0], vlen[0], NULL_SEARCH_S, &len);
         }
         const cand_chains cc = {cand, nc, nams, irs, irn};
-        if ((s = di_gain_search(&cc, db, vsrc[0] + at, aligned ? aligned + at : NULL, len, ref_ltas, take_feat,
-                                top_hz)) != R2R_OK)
+        if ((s = di_gain_search(&cc, db, vsrc[0] + at, aligned ? aligned + at : NULL, len, parts, nparts, top_hz)) !=
+            R2R_OK)
             goto out;
         /* Aligned: the cabinet IR too is chosen on that stretch, the amp's spectrum against
          * the reference's under it (the same notes: no guess about the source left). Not
@@ -1499,7 +1518,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
          * verify_chain measured it) joins the loss, so the pick agrees with the retrieval
          * (bench/match_eval: the recipe's capture was the true one in 13 % of the
          * references without it, 23 % with it). */
-        if (searched) cd->ident = 0.0;
+        if (aligned) cd->ident = 0.0;
+        else if (searched) cd->ident = r2r_retrieval_source_distance(db, cd->pred, parts, nparts, top_hz);
         else if (!isfinite(cd->ident)) cd->ident = r2r_retrieval_shape_distance(db, cd->pred, ref_ltas, top_hz);
         if (!isfinite(cd->ident)) cd->ident = 0.0;
         for (int f = 0; f < R2R_FLAVOR_COUNT; f++) {
@@ -1509,7 +1529,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                 goto out;
             const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen + cd->ident;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
-            if (tot < pick[f].total) {
+            if (tot < pick[f].total && !(pedal_rig && !aligned)) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
                 pick[f].gain_penalty = gpen;
             }
@@ -1733,7 +1753,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddNumberToObject(L, "eq_penalty", round(pick[f].loss.eq_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "knob_penalty", round(cd->knob_pen * 1000) / 1000);
-        if (!searched) cJSON_AddNumberToObject(L, "identity_db", round(cd->ident * 1000) / 1000);
+        if (!aligned) cJSON_AddNumberToObject(L, "identity_db", round(cd->ident * 1000) / 1000);
         if (!searched && cd->mixn > 0) { /* what the match assumed was played: the probes' shares */
             cJSON *sm = cJSON_AddObjectToObject(e, "source_mix");
             for (size_t p = 0; p < cd->mixn && p < ps.count; p++)

@@ -596,6 +596,20 @@ static r2r_status source_weights(r2r_retrieval_db *db)
     return R2R_OK;
 }
 
+/* A known source's prediction (amp + IR, dB) with the bands more than SOURCE_FLOOR_DB
+ * under its loudest scored band raised to that floor, in out (returned). A very dark
+ * chain (a full rig, then a cabinet) puts its top octaves 80 dB and more under its
+ * mids, where the band product of amp and IR and a real render part ways (the render's
+ * spectrum meets its analysis floor, the product does not) and nothing is heard. */
+#define SOURCE_FLOOR_DB 60.0
+static const float *floored(const float *amp, const float *ir, const int *bands, int nb, float *out)
+{
+    float top = -INFINITY;
+    for (int j = 0; j < nb; j++) top = fmaxf(top, amp[bands[j]] + ir[bands[j]]);
+    for (int j = 0; j < nb; j++) out[bands[j]] = fmaxf(amp[bands[j]] + ir[bands[j]], top - (float)SOURCE_FLOOR_DB);
+    return out;
+}
+
 int r2r_retrieval_best_ir(const r2r_retrieval_db *db, const float amp_ltas[R2R_LTAS_BANDS],
                           const float ref_ltas[R2R_LTAS_BANDS], double max_hz, int has_cab, double *dist_db)
 {
@@ -652,6 +666,26 @@ double r2r_retrieval_shape_distance(const r2r_retrieval_db *db, const float pred
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS];
     if (nb < 8 || eq_residual_factors(bands, nb, db->sw, EQ_RIDGE, B, Q) != 0) return NAN;
     return shape_distance(ref, pred, db->idb + db->ni * R2R_LTAS_BANDS, bands, nb, db->sw, B, Q, d, r);
+}
+
+double r2r_retrieval_source_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
+                                     const float *parts_ltas, size_t nparts, double max_hz)
+{
+    float pred[R2R_LTAS_BANDS], ref[R2R_LTAS_BANDS];
+    int bands[R2R_LTAS_BANDS];
+    const int nb = score_bands(db, max_hz, bands);
+    double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB], d[R2R_LTAS_BANDS], r[R2R_LTAS_BANDS], sq = 0;
+    if (nb < 8 || nparts < 1 || eq_residual_factors(bands, nb, db->sw, EQ_RIDGE, B, Q) != 0) return NAN;
+    const float *none = db->idb + db->ni * R2R_LTAS_BANDS;
+    for (int b = 0; b < R2R_LTAS_BANDS; b++) pred[b] = to_db(pred_ltas[b]);
+    floored(pred, none, bands, nb, pred);
+    for (size_t p = 0; p < nparts; p++) {
+        for (int b = 0; b < R2R_LTAS_BANDS; b++) ref[b] = to_db(parts_ltas[p * R2R_LTAS_BANDS + b]);
+        floored(ref, none, bands, nb, ref);
+        const double dp = shape_distance(ref, pred, none, bands, nb, db->sw, B, Q, d, r);
+        sq += dp * dp;
+    }
+    return sqrt(sq / (double)nparts);
 }
 
 int r2r_retrieval_eq_estimate(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
@@ -731,6 +765,7 @@ typedef struct {
     const int *bands;
     int nb, eqinv, mix;
     const double *B, *Q, *dyn;
+    const float *src; /* [nc][G][K] dB of the known source's renders (NULL: the probes) */
     const size_t *offset; /* [nc]: where capture c's combinations start in all */
     r2r_combo *all;
     size_t next;
@@ -744,6 +779,7 @@ static void *rank_worker(void *arg)
     const r2r_rank_options *opt = j->opt;
     const size_t K = R2R_LTAS_BANDS;
     double d[R2R_LTAS_BANDS], rr[R2R_LTAS_BANDS], wmix[MIX_MAX_P];
+    float pf[R2R_LTAS_BANDS];
     for (;;) {
         pthread_mutex_lock(&j->lock);
         const size_t c = j->next++;
@@ -752,7 +788,8 @@ static void *rank_worker(void *arg)
         const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
         size_t m = j->offset[c];
         for (size_t g = 0; g < db->G; g++) {
-            const float *cs = db->cdb + (c * db->G + g) * K;
+            const float *cs = (j->src ? j->src : db->cdb) + (c * db->G + g) * K;
+            const int left_out = j->src && !isfinite(cs[0]); /* that render failed */
             const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 double sq = 0; /* each part's distance, its own source mixture fitted */
@@ -760,11 +797,14 @@ static void *rank_worker(void *arg)
                     const mix_problem mp = {j->ref[p], j->mix ? db->cpl + (c * db->G + g) * db->P * K : NULL,
                                             db->idb + i * K, db->P, j->bands, j->nb, db->sw, j->B, j->Q};
                     const double dp = j->mix ? mix_distance(&mp, wmix, NULL)
-                                             : shape_distance(j->ref[p], cs, db->idb + i * K, j->bands, j->nb, db->sw,
-                                                              j->eqinv ? j->B : NULL, j->Q, d, rr);
+                                      : j->src ? shape_distance(j->ref[p], floored(cs, db->idb + i * K, j->bands, j->nb, pf),
+                                                                db->idb + db->ni * K, j->bands, j->nb, db->sw,
+                                                                j->eqinv ? j->B : NULL, j->Q, d, rr)
+                                               : shape_distance(j->ref[p], cs, db->idb + i * K, j->bands, j->nb, db->sw,
+                                                                j->eqinv ? j->B : NULL, j->Q, d, rr);
                     sq += dp * dp;
                 }
-                const double dist = sqrt(sq / (double)j->nparts);
+                const double dist = left_out ? INFINITY : sqrt(sq / (double)j->nparts);
                 const double dy = j->dyn ? DYN_WEIGHT * j->dyn[c * db->G + g] : 0.0;
                 j->all[m++] = (r2r_combo){(int)c, (int)g, (int)i, dist + dy + gp, dy};
             }
@@ -787,6 +827,8 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
     const double top = opt && opt->max_hz > 0 && opt->max_hz < FMAX_SCORE ? opt->max_hz : FMAX_SCORE;
     const int nb = score_bands(db, top, bands);
     if (nb < 8) return r2r_fail(R2R_ERR_INPUT, "reference has too little bandwidth to match (below %.0f Hz)", top);
+    for (size_t p = 0; opt && opt->source_ltas && p < nparts; p++) /* as the known source's predictions */
+        floored(ref[p], db->idb + db->ni * K, bands, nb, ref[p]);
     r2r_combo *all = malloc(total * sizeof *all);
     double *dyn = ref_feat ? calloc(db->nc * db->G, sizeof(double)) : NULL;
     size_t *offset = malloc((db->nc + 1) * sizeof *offset);
@@ -796,15 +838,28 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
     }
     double B[R2R_LTAS_BANDS * EQ_NB], Q[R2R_LTAS_BANDS * EQ_NB];
     const int eqinv = opt && opt->eq_invariant && eq_residual_factors(bands, nb, db->sw, EQ_RIDGE, B, Q) == 0;
-    const int mix = eqinv && db->cpl && opt->source_mix;
+    const int mix = eqinv && db->cpl && opt->source_mix && !opt->source_ltas;
+    /* A known source: its renders in dB, a failed one marked NaN (ranked after all). */
+    float *src = NULL;
+    if (opt && opt->source_ltas) {
+        if (!(src = malloc(db->nc * db->G * K * sizeof *src))) {
+            free(all), free(dyn), free(offset);
+            return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        }
+        for (size_t r = 0; r < db->nc * db->G; r++) {
+            int ok = 1;
+            for (size_t b = 0; b < K; b++) ok &= opt->source_ltas[r * K + b] > 0 && isfinite(opt->source_ltas[r * K + b]);
+            for (size_t b = 0; b < K; b++) src[r * K + b] = ok ? to_db(opt->source_ltas[r * K + b]) : NAN;
+        }
+    }
     /* The dynamics term depends on capture and gain only. */
     for (size_t r = 0; dyn && r < db->nc * db->G; r++)
         dyn[r] = r2r_retrieval_dynamics_distance(db, ref_feat, db->cft + r * R2R_FEAT_DIM);
     offset[0] = 0;
     for (size_t c = 0; c < db->nc; c++) /* a capture with its cabinet: "no IR" only */
         offset[c + 1] = offset[c] + db->G * (opt && opt->pair_rules && db->desc[c].has_cab ? 1 : db->ni + 1);
-    rank_job j = {db, opt, (const float(*)[R2R_LTAS_BANDS])ref, nparts, bands, nb, eqinv, mix, B, Q, dyn, offset,
-                  all, 0, PTHREAD_MUTEX_INITIALIZER};
+    rank_job j = {db, opt, (const float(*)[R2R_LTAS_BANDS])ref, nparts, bands, nb, eqinv, mix, B, Q, dyn, src,
+                  offset, all, 0, PTHREAD_MUTEX_INITIALIZER};
     pthread_t th[RANK_THREADS - 1];
     int started = 0;
     for (int t = 0; t < RANK_THREADS - 1 && db->nc > 1; t++)
@@ -812,9 +867,10 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
     rank_worker(&j);
     for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
     pthread_mutex_destroy(&j.lock);
-    const size_t m = offset[db->nc];
-    free(dyn), free(offset);
+    size_t m = offset[db->nc];
+    free(dyn), free(offset), free(src);
     qsort(all, m, sizeof *all, cmp_combo);
+    while (m > 0 && !isfinite(all[m - 1].distance_db)) m--; /* the known source's failed renders */
     *n = m < k ? m : k;
     memcpy(out, all, *n * sizeof *all);
     free(all);
