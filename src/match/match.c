@@ -88,8 +88,7 @@
 #define NULL_REFINE_STEPS 8      /* golden-section steps over ±one grid step: ±0.15 dB */
 #define NULL_DB_PER_LOSS 1.0     /* in the flavors' loss, 1 dB of a worse null costs 1 */
 #define PEDAL_NULL_DB 3.0        /* a pedal alone must null this much deeper than any amp */
-#define TAKE_PRESCREEN_S 1.5     /* another take: the stretch every capture plays at the grid gains */
-#define PRESCREEN_S 1.5          /* the stretch every capture is null-tested on first, at the grid gains */
+#define PRESCREEN_S 1.5          /* the stretch every capture plays first at the grid gains (null test, or another take's ranking) */
 #define DEFAULT_M_ALIGNED 4      /* then the nearest this many get the gain search */
 #define SMOOTH_OCT (1.0 / 3.0) /* the EQ's target is smoothed: six bands cannot follow notes */
 /* Knob recovery (LV2 presets): the leading KNOB_CANDIDATES LV2 candidates get their
@@ -1258,7 +1257,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     }
     if (searched && !aligned) { /* the retrieval again, with the DI's renders as the source */
         size_t tw;
-        const size_t at = loudest_stretch(vsrc[0], vlen[0], TAKE_PRESCREEN_S, &tw);
+        const size_t at = loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &tw);
         float *tl = malloc(NC * R2R_INDEX_N_GAINS * R2R_LTAS_BANDS * sizeof *tl);
         if (!tl) {
             s = r2r_fail(R2R_ERR_NOMEM, "out of memory");

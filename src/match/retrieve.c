@@ -793,7 +793,7 @@ static void *rank_worker(void *arg)
             const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 double sq = 0; /* each part's distance, its own source mixture fitted */
-                for (size_t p = 0; p < j->nparts; p++) {
+                for (size_t p = 0; !left_out && p < j->nparts; p++) {
                     const mix_problem mp = {j->ref[p], j->mix ? db->cpl + (c * db->G + g) * db->P * K : NULL,
                                             db->idb + i * K, db->P, j->bands, j->nb, db->sw, j->B, j->Q};
                     const double dp = j->mix ? mix_distance(&mp, wmix, NULL)
