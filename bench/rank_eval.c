@@ -12,7 +12,13 @@
  *
  * usage: rank_eval [STRIDE] [REPEATS]   (every STRIDE-th capture; REPEATS excerpts per DI,
  * from 1 s on and then 7 s later each; R2R_EVAL_DIS / R2R_EVAL_CABS and R2R_BENCH_LIB as
- * for match_eval). The protocol is match_eval's, the random draws are not the same. */
+ * for match_eval). The protocol is match_eval's, the random draws are not the same.
+ * R2R_EVAL_ONLY=take: another take of the same guitar as the source, as r2r match --di
+ * ranks with it (one excerpt per DI, the take after it); it also prints the ranking with
+ * the level spreads of the whole take's renders added (R2R_EVAL_SPREAD_WEIGHT, default
+ * 0.5 dB per dB, r2r match's TAKE_SPREAD_WEIGHT), an emulation of what r2r match's
+ * verification adds for its first candidates (there through each candidate's IR, here
+ * through the amp alone). */
 #include "benchutil.h"
 
 #include <math.h>
@@ -30,11 +36,92 @@
 #include "match/recipe.h"
 
 #define EXCERPT_S 6.0
+/* R2R_EVAL_ONLY=take: another take of the same guitar as the source (match_eval's: the DI
+ * file from TAKE_FROM_S on, up to TAKE_MAX_S; the reference plays 1-7 s). Every capture
+ * plays the take's loudest TAKE_PRESCREEN_S at the grid gains, as r2r match --di does,
+ * and the ranking runs with those renders in place of the probes. */
+#define TAKE_FROM_S 7.0
+#define TAKE_MAX_S 6.0
+#define TAKE_PRESCREEN_S 1.5
+
+typedef struct {
+    float *ltas; /* [captures][gains][bands] of the take's loudest stretch */
+    float *dyn;  /* [captures][gains][R2R_DYNSIG_DIM] of the whole take */
+} take_renders;
+
+/* The take of `di` through every capture at every grid gain (NaN where a render failed). */
+static int take_render_all(const char *lib, r2r_retrieval_db *db, const char *di, take_renders *t)
+{
+    const size_t NC = r2r_retrieval_captures(db), G = R2R_INDEX_N_GAINS;
+    char rel[256], path[4400];
+    snprintf(rel, sizeof rel, "data/di/%s.wav", di);
+    r2r_audio a;
+    if (r2r_di_load(bench_shared(rel), &a) != R2R_OK) return -1;
+    const size_t from = (size_t)(TAKE_FROM_S * R2R_SAMPLE_RATE), most = (size_t)(TAKE_MAX_S * R2R_SAMPLE_RATE);
+    if (a.frames <= from + R2R_SAMPLE_RATE) {
+        r2r_audio_free(&a);
+        return -1;
+    }
+    const size_t n = a.frames - from < most ? a.frames - from : most;
+    float *x = malloc(n * sizeof(float)), *w = malloc(n * sizeof(float));
+    t->ltas = malloc(NC * G * R2R_LTAS_BANDS * sizeof(float));
+    t->dyn = malloc(NC * G * R2R_DYNSIG_DIM * sizeof(float));
+    if (!x || !w || !t->ltas || !t->dyn) return -1;
+    memcpy(x, a.data + from, n * sizeof(float));
+    r2r_audio_free(&a);
+    r2r_gain_apply(x, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(x, n)));
+    /* the loudest stretch, on half-second steps */
+    const size_t win = (size_t)(TAKE_PRESCREEN_S * R2R_SAMPLE_RATE);
+    size_t at = 0;
+    double top = -1;
+    for (size_t o = 0; o + win <= n; o += R2R_SAMPLE_RATE / 2) {
+        double e = 0;
+        for (size_t i = o; i < o + win; i++) e += (double)x[i] * x[i];
+        if (e > top) top = e, at = o;
+    }
+    for (size_t c = 0; c < NC; c++) {
+        for (size_t q = 0; q < G * R2R_LTAS_BANDS; q++) t->ltas[c * G * R2R_LTAS_BANDS + q] = NAN;
+        for (size_t q = 0; q < G * R2R_DYNSIG_DIM; q++) t->dyn[c * G * R2R_DYNSIG_DIM + q] = NAN;
+        snprintf(path, sizeof path, "%s/%s", lib, r2r_retrieval_capture_path(db, c));
+        r2r_amp *amp;
+        if (r2r_amp_open(path, &amp) != R2R_OK) continue;
+        for (size_t g = 0; g < G; g++) {
+            if (r2r_chain_render(amp, NULL, 0, r2r_retrieval_gain_db(db, (int)g), NULL, x, n, w) != R2R_OK) continue;
+            r2r_ltas_compute(w + at, n - at < win ? n - at : win, t->ltas + (c * G + g) * R2R_LTAS_BANDS);
+            r2r_ltas_dynamics(w, n, t->dyn + (c * G + g) * R2R_DYNSIG_DIM);
+        }
+        r2r_amp_free(amp);
+    }
+    free(x), free(w);
+    return 0;
+}
+
+/* The rank of capture c among the distinct captures of a ranking (-1: not in it). */
+static int capture_rank(const r2r_combo *all, size_t n, size_t c)
+{
+    unsigned char seen[1024] = {0};
+    int k = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (all[r].capture >= 1024 || seen[all[r].capture]) continue;
+        if ((size_t)all[r].capture == c) return k;
+        seen[all[r].capture] = 1, k++;
+    }
+    return -1;
+}
 
 int main(int argc, char **argv)
 {
     const int stride = argc > 1 && atoi(argv[1]) > 0 ? atoi(argv[1]) : 1;
-    const int repeats = argc > 2 && atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
+    const char *only = getenv("R2R_EVAL_ONLY");
+    const int take = only && !strcmp(only, "take");
+    if (only && !take) {
+        fprintf(stderr, "rank_eval: R2R_EVAL_ONLY is take or unset\n");
+        return 2;
+    }
+    /* with a take, one excerpt per DI: the take follows the first */
+    const int repeats = take ? 1 : argc > 2 && atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
+    const char *sw = getenv("R2R_EVAL_SPREAD_WEIGHT");
+    const double spread_weight = sw ? atof(sw) : 0.5;
     bench_protocol proto;
     bench_protocol_init(&proto);
     char lib[256];
@@ -65,7 +152,8 @@ int main(int argc, char **argv)
     double *margin = malloc(most * sizeof(double));
     int *right = malloc(most * sizeof(int));
     if (!x || !z || !all || !dtrue || !gap || !margin || !right) return 1;
-    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0;
+    take_renders takes[8] = {{0}};
+    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0, s1 = 0, s3 = 0, nspread = 0;
     double rank_s = 0;
     unsigned seed = 12345;
     for (size_t c = 0; c < NC; c += (size_t)stride) {
@@ -90,7 +178,24 @@ int main(int argc, char **argv)
                 float parts[R2R_RANK_MAX_PARTS * R2R_LTAS_BANDS];
                 size_t np = 0;
                 if (r2r_retrieval_part_ltas(z, n, parts, &np) != R2R_OK) continue;
-                const r2r_rank_options ro = {0, 1, 1, 1, R2R_RANK_GAIN_PRIOR_DB, NULL};
+                r2r_rank_options ro = {
+                    .pair_rules = 1, .eq_invariant = 1, .source_mix = 1, .gain_prior_db = R2R_RANK_GAIN_PRIOR_DB};
+                float ref_dyn[R2R_DYNSIG_DIM];
+                if (take) {
+                    if (d >= 8 || (!takes[d].ltas && take_render_all(lib, db, proto.dis[d], &takes[d]) != 0)) continue;
+                    ro.gain_prior_db = 0.0, ro.source_ltas = takes[d].ltas;
+                }
+                /* the same ranking with the spreads of the whole take's renders added, as the
+                 * verification of r2r match adds them to its candidates' distances */
+                if (take && r2r_ltas_dynamics(z, n, ref_dyn) == R2R_OK) {
+                    r2r_rank_options rs = ro;
+                    rs.source_dyn = takes[d].dyn, rs.ref_dyn = ref_dyn, rs.dyn_weight = spread_weight;
+                    size_t ns = 0;
+                    if (r2r_retrieval_rank_parts(db, parts, np, NULL, &rs, all, total, &ns) == R2R_OK) {
+                        const int cr = capture_rank(all, ns, c);
+                        s1 += cr == 0, s3 += cr >= 0 && cr < 3, nspread++;
+                    }
+                }
                 size_t na = 0;
                 const double t0 = bench_now();
                 if (r2r_retrieval_rank_parts(db, parts, np, NULL, &ro, all, total, &na) != R2R_OK || na == 0) continue;
@@ -136,6 +241,9 @@ int main(int argc, char **argv)
            refs, NC, stride, proto.ndis, repeats, proto.ncabs, lib);
     printf("  capture top-1 %.1f %%, top-3 %.1f %%, IR top-1 %.1f %%, top-3 %.1f %%\n", 100.0 * c1 / refs,
            100.0 * c3 / refs, 100.0 * i1 / refs, 100.0 * i3 / refs);
+    if (nspread)
+        printf("  with the level spreads of the whole take (weight %.2f): capture top-1 %.1f %%, top-3 %.1f %%\n",
+               spread_weight, 100.0 * s1 / nspread, 100.0 * s3 / nspread);
     printf("  the true combination's distance: mean %.3f dB, %.3f dB above the winner's in median\n", mean_true,
            ngap ? bench_median(gap, (size_t)ngap) : NAN);
     /* how much the runner-up's margin says about the winner being right */
@@ -150,6 +258,7 @@ int main(int argc, char **argv)
     }
     printf("  retrieval opened in %.2f s, %.3f s per ranking (%zu combinations)\n", open_s, rank_s / refs, total);
     for (size_t i = 0; i < NI && i < 64; i++) free(irs[i]);
+    for (size_t d = 0; d < 8; d++) free(takes[d].ltas), free(takes[d].dyn);
     free(x), free(z), free(all), free(dtrue), free(gap), free(margin), free(right);
     r2r_retrieval_close(db);
     bench_remove_dev_library(lib);

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "r2r/audio.h"
 #include "r2r/ltas.h"
@@ -134,6 +135,57 @@ static void test_coherence(void **state)
     r2r_audio_free(&di), r2r_audio_free(&ir), r2r_audio_free(&other);
 }
 
+/* The level spread: a gain and a cabinet after the rig leave it (within a fraction of
+ * a dB, the cabinet's ring smooths the frames a little); a compressing distortion
+ * narrows it; too short or silent input is an error with NaNs. */
+static void test_dynamics(void **state)
+{
+    (void)state;
+    r2r_audio di, ir;
+    assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &di), R2R_OK);
+    assert_int_equal(r2r_audio_read(shared_path("data/irs/celestion.wav"), R2R_READ_MONO, &ir), R2R_OK);
+    assert_int_equal(r2r_audio_resample(&di, 48000), R2R_OK);
+    assert_int_equal(r2r_audio_resample(&ir, 48000), R2R_OK);
+    const size_t n = 48000 * 6, m = ir.frames < 2400 ? ir.frames : 2400;
+    assert_true(di.frames >= n + 48000);
+    const float *x = di.data + 48000;
+    float *loud = malloc(n * sizeof(float)), *cab = calloc(n, sizeof(float)), *clip = malloc(n * sizeof(float));
+    assert_non_null(loud);
+    assert_non_null(cab);
+    assert_non_null(clip);
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0;
+        for (size_t k = 0; k < m && k <= i; k++) acc += (double)ir.data[k] * x[i - k];
+        loud[i] = 4.0f * x[i], cab[i] = (float)acc, clip[i] = tanhf(60.0f * x[i]);
+    }
+    float sx[R2R_DYNSIG_DIM], sl[R2R_DYNSIG_DIM], sc[R2R_DYNSIG_DIM], sd[R2R_DYNSIG_DIM];
+    assert_int_equal(r2r_ltas_dynamics(x, n, sx), R2R_OK);
+    assert_int_equal(r2r_ltas_dynamics(loud, n, sl), R2R_OK);
+    assert_int_equal(r2r_ltas_dynamics(cab, n, sc), R2R_OK);
+    assert_int_equal(r2r_ltas_dynamics(clip, n, sd), R2R_OK);
+    double gain = 0, cabinet = 0, narrower = 0;
+    for (int b = 0; b < R2R_DYNSIG_DIM; b++) {
+        assert_true(isfinite(sx[b]) && sx[b] > 0.0f);
+        gain = fmax(gain, fabs(sl[b] - sx[b]));
+        cabinet += fabs(sc[b] - sx[b]) / R2R_DYNSIG_DIM;
+        narrower += (sx[b] - sd[b]) / R2R_DYNSIG_DIM;
+    }
+    print_message("level spread per octave band, DI: %.1f %.1f %.1f %.1f %.1f %.1f %.1f dB; +12 dB moves it %.4f dB, "
+                  "a cabinet %.2f dB, a hard clipper narrows it by %.1f dB\n",
+                  sx[0], sx[1], sx[2], sx[3], sx[4], sx[5], sx[6], gain, cabinet, narrower);
+    assert_true(gain < 1e-3);
+    assert_true(cabinet < 1.0);
+    assert_true(narrower > 1.0);
+    float none[R2R_DYNSIG_DIM];
+    assert_int_not_equal(r2r_ltas_dynamics(x, 2048 + 6 * 512, none), R2R_OK); /* 7 frames */
+    assert_true(isnan(none[0]));
+    memset(clip, 0, n * sizeof(float));
+    assert_int_not_equal(r2r_ltas_dynamics(clip, n, none), R2R_OK); /* silence */
+    assert_true(isnan(none[R2R_DYNSIG_DIM - 1]));
+    free(loud), free(cab), free(clip);
+    r2r_audio_free(&di), r2r_audio_free(&ir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_colour_error),
         cmocka_unit_test(test_convolution_property),
         cmocka_unit_test(test_coherence),
+        cmocka_unit_test(test_dynamics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

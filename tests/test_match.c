@@ -385,6 +385,11 @@ static void test_match_end_to_end(void **state)
         L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
         assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "identity_db")));
         assert_null(cJSON_GetObjectItem(L0, "null_db"));
+        /* the level spread of the DI through the picked chain against the reference's:
+         * measured (not 0), and near for the true rig */
+        const double spread = cJSON_GetObjectItem(L0, "dynamics")->valuedouble;
+        print_message("another take: loss.dynamics (the level spreads' distance, weighted) %.3f\n", spread);
+        assert_true(spread > 0.0 && spread < 1.5);
         cJSON_Delete(r);
     }
 

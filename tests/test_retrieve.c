@@ -98,7 +98,8 @@ static void test_self_consistency(void **state)
         const size_t all = 3 * R2R_INDEX_N_GAINS * 3;
         r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b);
         size_t na, nb;
-        r2r_rank_options o0 = {0, 1, 1, 1, 0.0, NULL}, o1 = {0, 1, 1, 1, 0.5, NULL};
+        r2r_rank_options o0 = {.pair_rules = 1, .eq_invariant = 1, .source_mix = 1}, o1 = o0;
+        o1.gain_prior_db = 0.5;
         assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o0, a, all, &na), R2R_OK);
         assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &o1, b, all, &nb), R2R_OK);
         assert_int_equal(na, nb);
@@ -118,7 +119,7 @@ static void test_self_consistency(void **state)
         r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b), *c = malloc(all * sizeof *c);
         float two[2 * R2R_LTAS_BANDS], amp_only[R2R_LTAS_BANDS];
         size_t na, nb, nc;
-        const r2r_rank_options o = {0, 1, 1, 1, 0.0, NULL};
+        const r2r_rank_options o = {.pair_rules = 1, .eq_invariant = 1, .source_mix = 1};
         r2r_ltas_compute(y, n, amp_only); /* jcm without its cabinet: another "part" */
         memcpy(two, ref, sizeof ref);
         memcpy(two + R2R_LTAS_BANDS, amp_only, sizeof amp_only);
@@ -167,6 +168,7 @@ static void test_self_consistency(void **state)
         const size_t G = R2R_INDEX_N_GAINS, K = R2R_LTAS_BANDS, all = 3 * G * 3;
         float *lead, *srcl = malloc(3 * G * K * sizeof(float)), *u = malloc(n * sizeof(float));
         float *v = malloc(n * sizeof(float)), *vz = malloc(n * sizeof(float)), ref2[R2R_LTAS_BANDS];
+        float *srcd = malloc(3 * G * R2R_DYNSIG_DIM * sizeof(float)), refd[R2R_DYNSIG_DIM];
         size_t ln;
         assert_int_equal(r2r_synth_probe(R2R_PROBE_LEAD_LINE, 48000, &lead, &ln), R2R_OK);
         assert_true(ln >= n);
@@ -182,9 +184,11 @@ static void test_self_consistency(void **state)
                 r2r_gain_apply(u, n, r2r_retrieval_gain_db(db, (int)g));
                 assert_int_equal(r2r_nam_render(mc, u, v, n), R2R_OK);
                 r2r_ltas_compute(v, n, srcl + (c * G + g) * K);
+                assert_int_equal(r2r_ltas_dynamics(v, n, srcd + (c * G + g) * R2R_DYNSIG_DIM), R2R_OK);
                 if (c == (size_t)jcm && r2r_retrieval_gain_db(db, (int)g) == 6.0) {
                     assert_int_equal(r2r_convolve(v, n, h, hn, vz), R2R_OK);
                     r2r_ltas_compute(vz, n, ref2);
+                    assert_int_equal(r2r_ltas_dynamics(vz, n, refd), R2R_OK);
                 }
             }
             r2r_nam_free(mc);
@@ -192,7 +196,9 @@ static void test_self_consistency(void **state)
         assert_true(jcm >= 0);
         r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b);
         size_t na, nb;
-        const r2r_rank_options known = {0, 1, 1, 1, 0.0, srcl}, probes = {0, 1, 1, 1, 0.0, NULL};
+        const r2r_rank_options probes = {.pair_rules = 1, .eq_invariant = 1, .source_mix = 1};
+        r2r_rank_options known = probes;
+        known.source_ltas = srcl;
         assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &known, a, all, &na), R2R_OK);
         assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &probes, b, all, &nb), R2R_OK);
         assert_int_equal(na, all);
@@ -205,6 +211,37 @@ static void test_self_consistency(void **state)
         for (size_t i = 0; i < nb; i++)
             if (b[i].capture == a[0].capture && b[i].gain == a[0].gain && b[i].ir == a[0].ir)
                 assert_true(b[i].distance_db > a[0].distance_db + 0.1);
+        /* With the renders' level spreads: each combination costs weight × the spread
+         * distance of its (capture, gain) more, and the true one stays first (the
+         * cabinet moves the spread of this lead line's amp render by a few dB: its
+         * resonance and roll-off tilt octave bands whose content moves from note to note). */
+        {
+            r2r_rank_options spread = known;
+            spread.source_dyn = srcd, spread.ref_dyn = refd, spread.dyn_weight = 0.5;
+            r2r_combo *d = malloc(all * sizeof *d);
+            size_t nd;
+            assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &spread, d, all, &nd), R2R_OK);
+            assert_int_equal(nd, na);
+            assert_int_equal(d[0].capture, jcm);
+            assert_float_equal(r2r_retrieval_gain_db(db, d[0].gain), 6.0, 0);
+            for (size_t i = 0; i < nd; i++)
+                for (size_t q = 0; q < na; q++)
+                    if (a[q].capture == d[i].capture && a[q].gain == d[i].gain && a[q].ir == d[i].ir) {
+                        const double sp = r2r_retrieval_spread_distance(
+                            srcd + ((size_t)d[i].capture * G + (size_t)d[i].gain) * R2R_DYNSIG_DIM, refd);
+                        assert_true(isfinite(sp));
+                        assert_float_equal(d[i].distance_db, a[q].distance_db + 0.5 * sp, 1e-9);
+                    }
+            print_message("level spread of jcm +6 dB through the cabinet against its render alone: %.3f dB\n",
+                          r2r_retrieval_spread_distance(srcd + ((size_t)jcm * G + 3) * R2R_DYNSIG_DIM, refd));
+            free(d);
+            /* the distance itself: RMS over the bands both measured, NaN when none */
+            float e1[R2R_DYNSIG_DIM], e2[R2R_DYNSIG_DIM];
+            for (int q = 0; q < R2R_DYNSIG_DIM; q++) e1[q] = 5.0f, e2[q] = q < 2 ? 8.0f : q < 4 ? NAN : 5.0f;
+            assert_float_equal(r2r_retrieval_spread_distance(e1, e2), sqrt(2.0 * 9.0 / (R2R_DYNSIG_DIM - 2)), 1e-6);
+            for (int q = 0; q < R2R_DYNSIG_DIM; q++) e2[q] = NAN;
+            assert_true(isnan(r2r_retrieval_spread_distance(e1, e2)));
+        }
         /* One render of the whole chain against the reference's parts: nothing from itself;
          * bands 90 or 120 dB down both sit at the floor, so they differ by nothing; an
          * audible change of the top octaves costs. */
@@ -228,7 +265,7 @@ static void test_self_consistency(void **state)
         assert_int_equal(r2r_retrieval_rank_ex(db, ref2, NULL, &known, a, all, &na), R2R_OK);
         assert_int_equal(na, all - G * 3);
         for (size_t i = 0; i < na; i++) assert_true(a[i].capture != jcm && isfinite(a[i].distance_db));
-        free(a), free(b), free(lead), free(srcl), free(u), free(v), free(vz);
+        free(a), free(b), free(lead), free(srcl), free(srcd), free(u), free(v), free(vz);
     }
     /* A known amp spectrum (the same stretch through jcm alone) against the reference:
      * the IR that explains the difference, even under an EQ; a full rig takes none. */

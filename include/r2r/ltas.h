@@ -47,6 +47,17 @@ double r2r_ltas_colour_error(const float *a, const float *b, size_t n, double lo
  * same triangular weights. */
 r2r_status r2r_ltas_ir_response(const float *ir, size_t n, float out[R2R_LTAS_BANDS]);
 
+/* How a performance's level moves through a rig: per octave band (88 Hz to 11.3 kHz)
+ * the standard deviation (dB) of the band's level over the frames within 45 dB of the
+ * loudest (2048-sample frames every 512). A level change leaves it as it is; an amp's
+ * compression narrows it, band by band; a cabinet or an EQ moves it where they tilt
+ * within a band whose content moves from note to note (a few tenths of a dB for a
+ * clean DI through a cabinet, a few dB for a distorted lead line), so compare whole
+ * chains. The playing sets it too: compare only renders of the same player and guitar
+ * (another take of theirs). An error and NaNs when fewer than 8 frames hold sound. */
+#define R2R_DYNSIG_DIM 7
+r2r_status r2r_ltas_dynamics(const float *x, size_t n, float out[R2R_DYNSIG_DIM]);
+
 #ifdef __cplusplus
 }
 #endif

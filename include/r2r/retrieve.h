@@ -73,6 +73,12 @@ typedef struct {
                                  (e.g. the user's DI, another take of the same guitar), in
                                  place of the probe renders and their mixture; a (capture,
                                  gain) whose entry is not positive and finite is left out */
+    const float *source_dyn; /* with source_ltas, or NULL: the level spreads
+                                (r2r_ltas_dynamics) of the same renders [captures][grid
+                                gains][R2R_DYNSIG_DIM], compared with ref_dyn (without
+                                ref_feat: they take the dynamics term's place) */
+    const float *ref_dyn;    /* the reference's level spread (R2R_DYNSIG_DIM) */
+    double dyn_weight;       /* dB added per dB of their r2r_retrieval_spread_distance */
 } r2r_rank_options;
 
 /* The gain prior r2r match ranks with from the reference alone. bench/match_eval,
@@ -108,6 +114,10 @@ r2r_status r2r_retrieval_part_ltas(const float *x, size_t frames, float *parts_l
  * common floor as the ranking does; NAN when too few bands are scored. */
 double r2r_retrieval_source_distance(const r2r_retrieval_db *db, const float pred_ltas[R2R_LTAS_BANDS],
                                      const float *parts_ltas, size_t nparts, double max_hz);
+
+/* How far apart two performances' level spreads (r2r_ltas_dynamics) are: the RMS (dB)
+ * of their differences over the bands both measured; NAN when none. */
+double r2r_retrieval_spread_distance(const float a[R2R_DYNSIG_DIM], const float b[R2R_DYNSIG_DIM]);
 
 /* Distance of two raw feature vectors on the dynamics dimensions (RMS of their
  * differences in library standard deviations; the retrieval's dynamics term); 0 when

@@ -192,3 +192,69 @@ double r2r_ltas_colour_error(const float *a, const float *b, size_t n, double lo
     for (int k = 0; k < nb; k++) acc += fabs(d[k] - mean);
     return acc / nb;
 }
+
+/* The dynamics signature: octave bands from DYN_F0 Hz, frames of DYN_NFFT every DYN_HOP
+ * samples, those more than DYN_ACTIVE_DB under the loudest (tails) or under DYN_SILENT_DB
+ * left out. */
+#define DYN_F0 88.3883 /* 125 Hz / √2 */
+#define DYN_NFFT 2048
+#define DYN_HOP 512
+#define DYN_ACTIVE_DB 45.0
+#define DYN_SILENT_DB (-60.0) /* a frame's FFT power (dB) under which it is silent: -114 dBFS */
+
+r2r_status r2r_ltas_dynamics(const float *x, size_t n, float out[R2R_DYNSIG_DIM])
+{
+    enum { NB = R2R_DYNSIG_DIM };
+    const size_t N = DYN_NFFT, nbin = N / 2 + 1;
+    const size_t frames = n < N ? 0 : 1 + (n - N) / DYN_HOP;
+    for (int b = 0; b < NB; b++) out[b] = NAN;
+    if (frames < 8) return r2r_fail(R2R_ERR_INPUT, "dynamics: %zu samples are too few", n);
+    size_t k0[NB + 1];
+    for (int b = 0; b <= NB; b++) k0[b] = (size_t)ceil(DYN_F0 * pow(2.0, b) * (double)N / R2R_SAMPLE_RATE);
+    r2r_fftw_thread_safe();
+    float *buf = fftwf_malloc(N * sizeof(float)), *win = malloc(N * sizeof(float));
+    fftwf_complex *sx = fftwf_malloc(nbin * sizeof(fftwf_complex));
+    double *lv = malloc(frames * sizeof(double)), *band = malloc(frames * NB * sizeof(double));
+    r2r_status s = R2R_OK;
+    if (!buf || !sx || !lv || !band || !win) {
+        s = r2r_fail(R2R_ERR_NOMEM, "dynamics: out of memory");
+        goto out;
+    }
+    fftwf_plan plan = fftwf_plan_dft_r2c_1d((int)N, buf, sx, FFTW_ESTIMATE);
+    for (size_t i = 0; i < N; i++) win[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)N));
+    double top = -INFINITY;
+    for (size_t f = 0; f < frames; f++) {
+        for (size_t i = 0; i < N; i++) buf[i] = x[f * DYN_HOP + i] * win[i];
+        fftwf_execute(plan);
+        double tot = 1e-20;
+        for (int b = 0; b < NB; b++) {
+            double acc = 1e-20;
+            for (size_t k = k0[b]; k < k0[b + 1]; k++) acc += (double)sx[k][0] * sx[k][0] + (double)sx[k][1] * sx[k][1];
+            band[f * NB + b] = 10.0 * log10(acc);
+            tot += acc;
+        }
+        lv[f] = 10.0 * log10(tot);
+        top = fmax(top, lv[f]);
+    }
+    fftwf_destroy_plan(plan);
+    double m1[NB] = {0}, m2[NB] = {0};
+    size_t nact = 0;
+    for (size_t f = 0; f < frames; f++) {
+        if (lv[f] < top - DYN_ACTIVE_DB || lv[f] < DYN_SILENT_DB) continue;
+        nact++;
+        for (int b = 0; b < NB; b++) m1[b] += band[f * NB + b], m2[b] += band[f * NB + b] * band[f * NB + b];
+    }
+    if (nact < 8) {
+        s = r2r_fail(R2R_ERR_INPUT, "dynamics: too little sound");
+        goto out;
+    }
+    for (int b = 0; b < NB; b++) {
+        const double mu = m1[b] / (double)nact;
+        out[b] = (float)sqrt(fmax(0.0, m2[b] / (double)nact - mu * mu));
+    }
+out:
+    fftwf_free(buf);
+    fftwf_free(sx);
+    free(lv), free(band), free(win);
+    return s;
+}

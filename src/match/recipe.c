@@ -144,6 +144,10 @@ char *r2r_recipe_markdown(const cJSON *root)
         /* dynamics are compared only against renders of the reference's own take */
         if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(L, "null_db")))
             add(&b, "dynamics %.2f, ", num(L, "dynamics", 0));
+        /* ... or, with another take of the player's, how its level moves through the rig */
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(L, "level_spread_db")))
+            add(&b, "your DI's level moves through it within %.2f dB of the reference's (per octave band), ",
+                num(L, "level_spread_db", 0));
         add(&b, "total loss %.2f. Preview: `%s`.\n", num(L, "total", 0), str(c, "preview", "?"));
         add_source_mix(&b, cJSON_GetObjectItemCaseSensitive(c, "source_mix"));
         if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(L, "null_db")))

@@ -753,6 +753,15 @@ r2r_status r2r_retrieval_part_ltas(const float *x, size_t frames, float *parts_l
     return R2R_OK;
 }
 
+double r2r_retrieval_spread_distance(const float a[R2R_DYNSIG_DIM], const float b[R2R_DYNSIG_DIM])
+{
+    double acc = 0;
+    int nd = 0;
+    for (int d = 0; a && b && d < R2R_DYNSIG_DIM; d++)
+        if (isfinite(a[d]) && isfinite(b[d])) acc += (double)(a[d] - b[d]) * (a[d] - b[d]), nd++;
+    return nd ? sqrt(acc / nd) : NAN;
+}
+
 /* One ranking shared by RANK_THREADS workers: each takes the next capture and writes
  * its combinations at that capture's own offset, so the list (and its order after the
  * sort) does not depend on which thread scored what. */
@@ -830,9 +839,11 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
     for (size_t p = 0; opt && opt->source_ltas && p < nparts; p++) /* as the known source's predictions */
         floored(ref[p], db->idb + db->ni * K, bands, nb, ref[p]);
     r2r_combo *all = malloc(total * sizeof *all);
-    double *dyn = ref_feat ? calloc(db->nc * db->G, sizeof(double)) : NULL;
+    /* the known source's level spreads, in place of the index's dynamics */
+    const int spread = !ref_feat && opt && opt->source_ltas && opt->source_dyn && opt->ref_dyn && opt->dyn_weight > 0;
+    double *dyn = ref_feat || spread ? calloc(db->nc * db->G, sizeof(double)) : NULL;
     size_t *offset = malloc((db->nc + 1) * sizeof *offset);
-    if (!all || (ref_feat && !dyn) || !offset) {
+    if (!all || ((ref_feat || spread) && !dyn) || !offset) {
         free(all), free(dyn), free(offset);
         return r2r_fail(R2R_ERR_NOMEM, "out of memory");
     }
@@ -853,8 +864,12 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
         }
     }
     /* The dynamics term depends on capture and gain only. */
-    for (size_t r = 0; dyn && r < db->nc * db->G; r++)
+    for (size_t r = 0; ref_feat && r < db->nc * db->G; r++)
         dyn[r] = r2r_retrieval_dynamics_distance(db, ref_feat, db->cft + r * R2R_FEAT_DIM);
+    for (size_t r = 0; spread && r < db->nc * db->G; r++) { /* unmeasured: no term */
+        const double v = r2r_retrieval_spread_distance(opt->source_dyn + r * R2R_DYNSIG_DIM, opt->ref_dyn);
+        dyn[r] = isfinite(v) ? opt->dyn_weight * v : 0.0;
+    }
     offset[0] = 0;
     for (size_t c = 0; c < db->nc; c++) /* a capture with its cabinet: "no IR" only */
         offset[c + 1] = offset[c] + db->G * (opt && opt->pair_rules && db->desc[c].has_cab ? 1 : db->ni + 1);
