@@ -209,6 +209,24 @@ int bench_protocol_excerpt(const char *di, double from_s, float *x, size_t n)
     return 0;
 }
 
+int bench_protocol_take(const char *di, float **x, size_t *n)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "data/di/%s.wav", di);
+    r2r_audio a;
+    if (r2r_audio_read(bench_shared(rel), R2R_READ_MONO, &a) != R2R_OK) return -1;
+    const size_t from = (size_t)(BENCH_TAKE_FROM_S * R2R_SAMPLE_RATE);
+    const size_t most = (size_t)(BENCH_TAKE_MAX_S * R2R_SAMPLE_RATE);
+    int rc = -1;
+    *x = NULL, *n = 0;
+    if (r2r_audio_resample(&a, R2R_SAMPLE_RATE) == R2R_OK && a.frames > from + R2R_SAMPLE_RATE) {
+        *n = a.frames - from < most ? a.frames - from : most;
+        if ((*x = malloc(*n * sizeof(float)))) memcpy(*x, a.data + from, *n * sizeof(float)), rc = 0;
+    }
+    r2r_audio_free(&a);
+    return rc;
+}
+
 int bench_band(const float *bass, size_t n, int room, float *left, float *right)
 {
     float *kit[2] = {NULL, NULL}, *tail = NULL, *wet = NULL;

@@ -49,6 +49,13 @@ void bench_protocol_draw(const bench_protocol *p, unsigned *seed, double *gain_d
  * protocol: 1 s), its peak at the DI level; 0 on success, -1 when the DI is missing or
  * too short. */
 int bench_protocol_excerpt(const char *di, double from_s, float *x, size_t n);
+/* Another take of the same guitar (R2R_EVAL_ONLY=take): data/di/<di>.wav (48 kHz mono)
+ * from BENCH_TAKE_FROM_S on, at most BENCH_TAKE_MAX_S, as it is (no level change); the
+ * reference's excerpt plays 1-7 s. *x is malloc'd; 0 on success, -1 when the DI is
+ * missing or leaves under a second. (The shortest DI, jazz_hop, leaves 5.2 s.) */
+#define BENCH_TAKE_FROM_S 7.0
+#define BENCH_TAKE_MAX_S 6.0
+int bench_protocol_take(const char *di, float **x, size_t *n);
 double bench_urand(unsigned *s); /* uniform in [0, 1), a small LCG */
 
 /* A whole JSON file, parsed (NULL when missing or malformed; cJSON_Delete it). */

@@ -9,7 +9,7 @@
  *
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
  * R2R_EVAL_ONLY=di runs the --di row alone (the reference's own take), R2R_EVAL_ONLY=take the
- * --di row with another take of the same guitar (the same DI file from TAKE_FROM_S on: other
+ * --di row with another take of the same guitar (the same DI file from BENCH_TAKE_FROM_S on: other
  * notes, the same instrument and player), R2R_EVAL_ONLY=ref the rows from the reference
  * alone, R2R_EVAL_ONLY=mix the band-mix row (R2R_EVAL_MIX=centred, the default: bass and drums
  * centred; room: as a stereo recording; mono: the guitar centred too, a mono file; alone: the
@@ -40,29 +40,19 @@
 
 #define EXCERPT_S 6.0
 #define MAX_CAPS 256
-/* R2R_EVAL_ONLY=take: the --di take starts where the reference's excerpt (1-7 s) ends and
- * lasts up to TAKE_MAX_S (the shortest DI, jazz_hop, leaves 5.2 s). */
-#define TAKE_FROM_S 7.0
-#define TAKE_MAX_S 6.0
 
 /* The protocol's DIs and cabinets (benchutil). */
 static bench_protocol proto;
 
-/* Another take of the same guitar for R2R_EVAL_ONLY=take: data/di/<di>.wav from TAKE_FROM_S
- * on, at most TAKE_MAX_S, written to path (r2r match brings any DI to its level itself). */
+/* Another take of the same guitar for R2R_EVAL_ONLY=take (bench_protocol_take), written
+ * to path (r2r match brings any DI to its level itself). */
 static int write_take(const char *di, const char *path)
 {
-    char rel[256];
-    snprintf(rel, sizeof rel, "data/di/%s.wav", di);
-    r2r_audio a;
-    if (r2r_audio_read(bench_shared(rel), R2R_READ_MONO, &a) != R2R_OK) return -1;
-    const size_t from = (size_t)(TAKE_FROM_S * R2R_SAMPLE_RATE), most = (size_t)(TAKE_MAX_S * R2R_SAMPLE_RATE);
-    int rc = -1;
-    if (a.frames > from + R2R_SAMPLE_RATE) {
-        const size_t len = a.frames - from < most ? a.frames - from : most;
-        rc = r2r_audio_write_wav(path, a.data + from, len, 1, R2R_SAMPLE_RATE) == R2R_OK ? 0 : -1;
-    }
-    r2r_audio_free(&a);
+    float *x;
+    size_t n;
+    if (bench_protocol_take(di, &x, &n) != 0) return -1;
+    const int rc = r2r_audio_write_wav(path, x, n, 1, R2R_SAMPLE_RATE) == R2R_OK ? 0 : -1;
+    free(x);
     return rc;
 }
 

@@ -36,12 +36,10 @@
 #include "match/recipe.h"
 
 #define EXCERPT_S 6.0
-/* R2R_EVAL_ONLY=take: another take of the same guitar as the source (match_eval's: the DI
- * file from TAKE_FROM_S on, up to TAKE_MAX_S; the reference plays 1-7 s). Every capture
- * plays the take's loudest TAKE_PRESCREEN_S at the grid gains, as r2r match --di does,
- * and the ranking runs with those renders in place of the probes. */
-#define TAKE_FROM_S 7.0
-#define TAKE_MAX_S 6.0
+/* R2R_EVAL_ONLY=take: another take of the same guitar as the source (match_eval's,
+ * bench_protocol_take). Every capture plays the take's loudest TAKE_PRESCREEN_S at the
+ * grid gains, as r2r match --di does, and the ranking runs with those renders in place
+ * of the probes. */
 #define TAKE_PRESCREEN_S 1.5
 
 typedef struct {
@@ -53,32 +51,20 @@ typedef struct {
 static int take_render_all(const char *lib, r2r_retrieval_db *db, const char *di, take_renders *t)
 {
     const size_t NC = r2r_retrieval_captures(db), G = R2R_INDEX_N_GAINS;
-    char rel[256], path[4400];
-    snprintf(rel, sizeof rel, "data/di/%s.wav", di);
-    r2r_audio a;
-    if (r2r_di_load(bench_shared(rel), &a) != R2R_OK) return -1;
-    const size_t from = (size_t)(TAKE_FROM_S * R2R_SAMPLE_RATE), most = (size_t)(TAKE_MAX_S * R2R_SAMPLE_RATE);
-    if (a.frames <= from + R2R_SAMPLE_RATE) {
-        r2r_audio_free(&a);
-        return -1;
-    }
-    const size_t n = a.frames - from < most ? a.frames - from : most;
-    float *x = malloc(n * sizeof(float)), *w = malloc(n * sizeof(float));
+    char path[4400];
+    float *x;
+    size_t n;
+    if (bench_protocol_take(di, &x, &n) != 0) return -1;
+    float *w = malloc(n * sizeof(float));
     t->ltas = malloc(NC * G * R2R_LTAS_BANDS * sizeof(float));
     t->dyn = malloc(NC * G * R2R_DYNSIG_DIM * sizeof(float));
-    if (!x || !w || !t->ltas || !t->dyn) return -1;
-    memcpy(x, a.data + from, n * sizeof(float));
-    r2r_audio_free(&a);
-    r2r_gain_apply(x, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(x, n)));
-    /* the loudest stretch, on half-second steps */
-    const size_t win = (size_t)(TAKE_PRESCREEN_S * R2R_SAMPLE_RATE);
-    size_t at = 0;
-    double top = -1;
-    for (size_t o = 0; o + win <= n; o += R2R_SAMPLE_RATE / 2) {
-        double e = 0;
-        for (size_t i = o; i < o + win; i++) e += (double)x[i] * x[i];
-        if (e > top) top = e, at = o;
+    if (!w || !t->ltas || !t->dyn) {
+        free(x), free(w);
+        return -1;
     }
+    r2r_gain_apply(x, n, R2R_DI_PEAK_DBFS - r2r_lin_to_db(r2r_peak(x, n))); /* r2r match's DI level */
+    size_t win;
+    const size_t at = r2r_loudest_stretch(x, n, TAKE_PRESCREEN_S, &win);
     for (size_t c = 0; c < NC; c++) {
         for (size_t q = 0; q < G * R2R_LTAS_BANDS; q++) t->ltas[c * G * R2R_LTAS_BANDS + q] = NAN;
         for (size_t q = 0; q < G * R2R_DYNSIG_DIM; q++) t->dyn[c * G * R2R_DYNSIG_DIM + q] = NAN;
@@ -87,7 +73,7 @@ static int take_render_all(const char *lib, r2r_retrieval_db *db, const char *di
         if (r2r_amp_open(path, &amp) != R2R_OK) continue;
         for (size_t g = 0; g < G; g++) {
             if (r2r_chain_render(amp, NULL, 0, r2r_retrieval_gain_db(db, (int)g), NULL, x, n, w) != R2R_OK) continue;
-            r2r_ltas_compute(w + at, n - at < win ? n - at : win, t->ltas + (c * G + g) * R2R_LTAS_BANDS);
+            r2r_ltas_compute(w + at, win, t->ltas + (c * G + g) * R2R_LTAS_BANDS);
             r2r_ltas_dynamics(w, n, t->dyn + (c * G + g) * R2R_DYNSIG_DIM);
         }
         r2r_amp_free(amp);

@@ -245,6 +245,14 @@ static void test_gain(void **state)
     r2r_gain_apply(x, n, -6.0);
     assert_int_equal(r2r_loudness_lufs(x, n, 1, 48000, &lufs), R2R_OK);
     assert_float_equal(lufs, -29.0, 0.01);
+    /* the loudest stretch: a burst at 1.6-2.4 s of quiet noise is inside the 1 s window
+     * that starts on the half-second step before it; x shorter than the window is all of it */
+    for (size_t i = 0; i < n; i++) x[i] = 0.01f * (float)sin(0.37 * (double)i) * (i >= 76800 && i < 115200 ? 50.0f : 1.0f);
+    size_t len = 0;
+    assert_int_equal(r2r_loudest_stretch(x, n, 1.0, &len), 72000);
+    assert_int_equal(len, 48000);
+    assert_int_equal(r2r_loudest_stretch(x, 30000, 1.0, &len), 0);
+    assert_int_equal(len, 30000);
     free(x);
 }
 

@@ -98,6 +98,9 @@ r2r_status r2r_align(const float *y, size_t ny, const float *x, size_t nx, long 
 double r2r_db_to_lin(double db);
 double r2r_lin_to_db(double lin); /* -inf for 0 */
 void r2r_gain_apply(float *x, size_t n, double gain_db);
+/* The loudest stretch of `seconds` in x (48 kHz; starts on 0.5 s steps): its start, and
+ * its length in *len (all of x when shorter). */
+size_t r2r_loudest_stretch(const float *x, size_t n, double seconds, size_t *len);
 /* Scales x so its integrated loudness equals `target_lufs`; returns the gain (dB) in
  * *applied (0 for silence). */
 r2r_status r2r_loudness_match(float *x, size_t n, double target_lufs, double *applied);

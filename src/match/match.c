@@ -376,26 +376,6 @@ static void estimated_target(const r2r_retrieval_db *db, const float *pred, cons
     for (size_t i = 0; i < n; i++) t[i] -= mean;
 }
 
-/* The loudest stretch of `seconds` in x (0.5 s hops): its start, and its length in
- * *len (all of x when x is shorter). */
-static size_t loudest_stretch(const float *x, size_t n, double seconds, size_t *len)
-{
-    const size_t win = (size_t)(seconds * R2R_SAMPLE_RATE);
-    size_t best = 0;
-    *len = n < win ? n : win;
-    if (n <= win) return 0;
-    double acc = 0, top = -1;
-    const size_t hop = R2R_SAMPLE_RATE / 2;
-    for (size_t i = 0; i < win; i++) acc += (double)x[i] * x[i];
-    for (size_t at = 0;; at += hop) {
-        if (acc > top) top = acc, best = at;
-        if (at + hop + win > n) break;
-        for (size_t i = at; i < at + hop; i++) acc -= (double)x[i] * x[i];
-        for (size_t i = at + win; i < at + win + hop; i++) acc += (double)x[i] * x[i];
-    }
-    return best;
-}
-
 /* The null test of a render against the time-aligned reference: mean over the bands
  * from NULL_FMIN to the top matched band of 10·log10(1 - coherence) (dB; lower is a
  * deeper null, the same amp at the same input gain reaches -15 to -30 dB whatever
@@ -1259,7 +1239,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     const float *vsrc[R2R_MIX_MAX_PROBES];
     size_t vlen[R2R_MIX_MAX_PROBES], nv = 0;
     if (searched) {
-        vsrc[0] = di + loudest_stretch(di, di_n, VERIFY_DI_MAX_S, &vlen[0]), nv = 1;
+        vsrc[0] = di + r2r_loudest_stretch(di, di_n, VERIFY_DI_MAX_S, &vlen[0]), nv = 1;
     } else
         for (size_t p = 0; p < ps.count && p < R2R_MIX_MAX_PROBES; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     const float *aligned = NULL; /* the reference under the DI window when the DI is its own take */
@@ -1290,7 +1270,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if (searched && !aligned) { /* the retrieval again, with the DI's renders as the source */
         if (r2r_ltas_dynamics(seg, seg_n, ref_dyn) == R2R_OK) take_dyn = ref_dyn;
         size_t tw;
-        const size_t at = loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &tw);
+        const size_t at = r2r_loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &tw);
         float *tl = malloc(NC * R2R_INDEX_N_GAINS * R2R_LTAS_BANDS * sizeof *tl);
         if (!tl) {
             s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
@@ -1330,7 +1310,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if (aligned) {
         report(&o, 0.38, "null-testing every capture with your DI");
         size_t pw;
-        const size_t at = loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &pw);
+        const size_t at = r2r_loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &pw);
         null_prescreen(db, &o, vsrc[0] + at, aligned + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
         for (size_t u = 0; u < NC && norder < (size_t)o.top_m; u++) {
             size_t c = NC;
@@ -1417,7 +1397,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         report(&o, 0.47, "searching input gains with your DI");
         size_t at = 0, len = vlen[0];
         if (aligned) { /* the null is searched on a shorter loud stretch */
-            at = loudest_stretch(vsrc[0], vlen[0], NULL_SEARCH_S, &len);
+            at = r2r_loudest_stretch(vsrc[0], vlen[0], NULL_SEARCH_S, &len);
         }
         const cand_chains cc = {cand, nc, nams, irs, irn};
         if ((s = di_gain_search(&cc, db, vsrc[0] + at, aligned ? aligned + at : NULL, len, parts, nparts, take_dyn,
