@@ -18,7 +18,9 @@
  * the level spreads of the whole take's renders added (R2R_EVAL_SPREAD_WEIGHT, default
  * 0.5 dB per dB, r2r match's TAKE_SPREAD_WEIGHT), an emulation of what r2r match's
  * verification adds for its first candidates (there through each candidate's IR, here
- * through the amp alone). */
+ * through the amp alone), and again with that weight scaled by r2r_retrieval_spread_trust
+ * of the nearest spread over all captures × gains, as r2r match scales it by the nearest
+ * over its candidates. */
 #include "benchutil.h"
 
 #include <math.h>
@@ -139,7 +141,7 @@ int main(int argc, char **argv)
     int *right = malloc(most * sizeof(int));
     if (!x || !z || !all || !dtrue || !gap || !margin || !right) return 1;
     take_renders takes[8] = {{0}};
-    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0, s1 = 0, s3 = 0, nspread = 0;
+    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0, s1 = 0, s3 = 0, t1 = 0, t3 = 0, nspread = 0;
     double rank_s = 0;
     unsigned seed = 12345;
     for (size_t c = 0; c < NC; c += (size_t)stride) {
@@ -180,6 +182,18 @@ int main(int argc, char **argv)
                     if (r2r_retrieval_rank_parts(db, parts, np, NULL, &rs, all, total, &ns) == R2R_OK) {
                         const int cr = capture_rank(all, ns, c);
                         s1 += cr == 0, s3 += cr >= 0 && cr < 3, nspread++;
+                    }
+                    /* ... weighted by the trust of the nearest spread over all captures × gains */
+                    double least = INFINITY;
+                    for (size_t r = 0; r < NC * R2R_INDEX_N_GAINS; r++) {
+                        const double v = r2r_retrieval_spread_distance(takes[d].dyn + r * R2R_DYNSIG_DIM, ref_dyn);
+                        if (v < least) least = v;
+                    }
+                    rs.dyn_weight = spread_weight * r2r_retrieval_spread_trust(least);
+                    if (r2r_retrieval_rank_parts(db, parts, np, NULL, rs.dyn_weight > 0 ? &rs : &ro, all, total, &ns) ==
+                        R2R_OK) {
+                        const int cr = capture_rank(all, ns, c);
+                        t1 += cr == 0, t3 += cr >= 0 && cr < 3;
                     }
                 }
                 size_t na = 0;
@@ -230,6 +244,10 @@ int main(int argc, char **argv)
     if (nspread)
         printf("  with the level spreads of the whole take (weight %.2f): capture top-1 %.1f %%, top-3 %.1f %%\n",
                spread_weight, 100.0 * s1 / nspread, 100.0 * s3 / nspread);
+    if (nspread)
+        printf("  ... trusted as far as the nearest render's spread allows (r2r_retrieval_spread_trust): capture "
+               "top-1 %.1f %%, top-3 %.1f %%\n",
+               100.0 * t1 / nspread, 100.0 * t3 / nspread);
     printf("  the true combination's distance: mean %.3f dB, %.3f dB above the winner's in median\n", mean_true,
            ngap ? bench_median(gap, (size_t)ngap) : NAN);
     /* how much the runner-up's margin says about the winner being right */

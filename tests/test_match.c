@@ -141,10 +141,17 @@ static void check_recipe(const char *dir, cJSON **out)
         const cJSON *cap = cJSON_GetObjectItem(e, "capture");
         assert_int_equal(access(s_of(cap, "path"), R_OK), 0);
         assert_non_null(s_of(cap, "architecture"));
-        if (cJSON_IsTrue(cJSON_GetObjectItem(cap, "pedal"))) { /* amps exist: a pedal only when it nulls deeper */
+        /* amps exist: a pedal only when it nulls deeper with the take's own DI, or fits
+         * better than every amp through another take; the recipe says which */
+        if (cJSON_IsTrue(cJSON_GetObjectItem(cap, "pedal"))) {
             const cJSON *nt = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "notes"), 0);
-            assert_true(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "loss"), "null_db")));
-            assert_non_null(strstr(nt ? nt->valuestring : "", "pedal capture: played with your DI"));
+            const cJSON *L = cJSON_GetObjectItem(e, "loss");
+            if (cJSON_IsNumber(cJSON_GetObjectItem(L, "null_db")))
+                assert_non_null(strstr(nt ? nt->valuestring : "", "pedal capture: played with your DI it nulls"));
+            else {
+                assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L, "level_spread_db")));
+                assert_non_null(strstr(nt ? nt->valuestring : "", "pedal capture: your DI through it"));
+            }
         }
         const cJSON *ir = cJSON_GetObjectItem(e, "ir");
         if (cJSON_IsTrue(cJSON_GetObjectItem(cap, "has_cab"))) assert_true(cJSON_IsNull(ir));
@@ -359,11 +366,12 @@ static void test_match_end_to_end(void **state)
     /* Another take of the same guitar (the reference plays the DI's first 12 s, the DI given
      * is its last 13 s): every capture plays it, the ranking and the pick use its renders
      * (loss.identity_db), and the true amp leads. */
+    char first[8300], last[8300]; /* the two takes, used again for the pedal below */
     {
         r2r_audio da;
         assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &da), R2R_OK);
         assert_true(da.frames > 26 * 48000);
-        char first[8300], last[8300], ref_first[8300];
+        char ref_first[8300];
         snprintf(first, sizeof first, "%s/di_first.wav", work);
         snprintf(last, sizeof last, "%s/di_last.wav", work);
         snprintf(ref_first, sizeof ref_first, "%s/ref_first.wav", work);
@@ -390,6 +398,12 @@ static void test_match_end_to_end(void **state)
         const double spread = cJSON_GetObjectItem(L0, "dynamics")->valuedouble;
         print_message("another take: loss.dynamics (the level spreads' distance, weighted) %.3f\n", spread);
         assert_true(spread > 0.0 && spread < 1.5);
+        /* ... weighted as the nearest candidate's spread allows: at most 0.5 per dB */
+        const double sw = cJSON_GetObjectItem(L0, "level_spread_weight")->valuedouble;
+        const double sd = cJSON_GetObjectItem(L0, "level_spread_db")->valuedouble;
+        print_message("another take: level spread %.3f dB at weight %.3f\n", sd, sw);
+        assert_true(sw > 0.0 && sw <= 0.5);
+        assert_float_equal(spread, sw * sd, 2e-3);
         cJSON_Delete(r);
     }
 
@@ -405,6 +419,20 @@ static void test_match_end_to_end(void **state)
         if (r2r_match(ref_pedal, &o, &sum) != R2R_OK) fail_msg("match --di (pedal): %s", r2r_last_error());
         print_message("pedal into a cabinet, with its DI: balanced = %s + %s, null %.1f dB\n", sum.flavor[0].capture,
                       sum.flavor[0].ir, sum.null_db);
+        assert_string_equal(sum.flavor[0].capture, "BOSS-SD1.nam");
+        check_recipe(out, &r);
+        cJSON_Delete(r);
+        /* with another take of the same guitar (the reference plays the DI's first 12 s,
+         * the take its last 13 s): the pedal competes in the loss like every capture */
+        char ref_pedal_first[8300];
+        snprintf(ref_pedal_first, sizeof ref_pedal_first, "%s/ref_sd1_first.wav", work);
+        make_reference("data/community-captures/Phillipe P BOSS-SD1-Feather-ESR0,001.nam", "data/irs/celestion.wav",
+                       3.0, first, ref_pedal_first);
+        o.di_path = last;
+        if (r2r_match(ref_pedal_first, &o, &sum) != R2R_OK) fail_msg("match --di (pedal, other take): %s", r2r_last_error());
+        print_message("pedal into a cabinet, another take: balanced = %s + %s at %+.1f dB\n", sum.flavor[0].capture,
+                      sum.flavor[0].ir, sum.flavor[0].input_gain_db);
+        assert_int_equal(sum.di_aligned, 0);
         assert_string_equal(sum.flavor[0].capture, "BOSS-SD1.nam");
         check_recipe(out, &r);
         cJSON_Delete(r);

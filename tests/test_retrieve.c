@@ -241,6 +241,17 @@ static void test_self_consistency(void **state)
             assert_float_equal(r2r_retrieval_spread_distance(e1, e2), sqrt(2.0 * 9.0 / (R2R_DYNSIG_DIM - 2)), 1e-6);
             for (int q = 0; q < R2R_DYNSIG_DIM; q++) e2[q] = NAN;
             assert_true(isnan(r2r_retrieval_spread_distance(e1, e2)));
+            /* how far it is trusted, from the nearest chain's spread: fully when a chain
+             * moves its level as the reference does, less and less as even the nearest is
+             * further away, not at all when nothing was measured */
+            assert_float_equal(r2r_retrieval_spread_trust(0.2), 1.0, 1e-12);
+            assert_float_equal(r2r_retrieval_spread_trust(R2R_SPREAD_FULL_DB), 1.0, 1e-12);
+            assert_float_equal(r2r_retrieval_spread_trust(0.5 * (R2R_SPREAD_FULL_DB + R2R_SPREAD_NONE_DB)), 0.5, 1e-12);
+            assert_float_equal(r2r_retrieval_spread_trust(R2R_SPREAD_NONE_DB), 0.0, 1e-12);
+            assert_float_equal(r2r_retrieval_spread_trust(6.0), 0.0, 1e-12);
+            assert_float_equal(r2r_retrieval_spread_trust(NAN), 0.0, 1e-12);
+            assert_float_equal(r2r_retrieval_spread_trust(INFINITY), 0.0, 1e-12);
+            assert_true(r2r_retrieval_spread_trust(0.9) > r2r_retrieval_spread_trust(1.2));
         }
         /* One render of the whole chain against the reference's parts: nothing from itself;
          * bands 90 or 120 dB down both sit at the floor, so they differ by nothing; an

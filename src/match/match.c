@@ -97,7 +97,7 @@
  * of the whole take: capture top-1 / top-3 dev 53.8 / 75.0 % -> 55.1 / 75.0 %, held
  * out 68.2 / 89.7 % -> 80.5 / 96.9 % at 0.5; 0.25: 56.4 / 76.3 %, 80.5 / 95.4 %; 1.0:
  * 55.1 / 73.7 %, 82.1 / 96.4 %. */
-#define TAKE_SPREAD_WEIGHT 0.5
+#define TAKE_SPREAD_WEIGHT 0.5 /* times r2r_retrieval_spread_trust of the nearest candidate's spread */
 #define DEFAULT_M_ALIGNED 4      /* then the nearest this many get the gain search */
 #define SMOOTH_OCT (1.0 / 3.0) /* the EQ's target is smoothed: six bands cannot follow notes */
 /* Knob recovery (LV2 presets): the leading KNOB_CANDIDATES LV2 candidates get their
@@ -122,6 +122,8 @@ typedef struct {
     double null_pen;       /* ... and how much shallower than the deepest candidate's, in loss units */
     double ident;          /* from the reference alone: the ranking's distance of the verified spectrum */
     double spread_db;      /* another take: its level spread through the chain against the reference's (NAN: none) */
+    double take_sd[R2R_INDEX_N_GAINS], take_sp[R2R_INDEX_N_GAINS]; /* ... and in the gain search, at each grid
+                                                                      gain: source distance, spread (dB) */
     double mixw[R2R_MIX_MAX_PROBES]; /* ... and the probes' shares in the source it assumed (mixn of them) */
     size_t mixn;
     float amp_ltas[R2R_LTAS_BANDS]; /* ... and the band power of the amp alone on that stretch */
@@ -528,6 +530,22 @@ typedef struct {
     for (int k = (first); k < (j)->cc.nc; k++)                                                                            \
         if ((j)->cc.nams[k] && (j)->cc.cand[k].c == (j)->cc.cand[(first)].c)
 
+/* Grid gain `best` (the least of score[], one per grid gain) moved to the vertex of the
+ * parabola through it and its neighbours, by at most half a grid step. */
+static double refined_gain(const r2r_retrieval_db *db, const double *score, int best)
+{
+    double gain = r2r_retrieval_gain_db(db, best);
+    if (best > 0 && best + 1 < R2R_INDEX_N_GAINS && isfinite(score[best - 1]) && isfinite(score[best + 1])) {
+        const double a2 = score[best - 1] - 2 * score[best] + score[best + 1];
+        if (a2 > 1e-9) {
+            double off = 0.5 * (score[best - 1] - score[best + 1]) / a2;
+            off = off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
+            gain += off * (r2r_retrieval_gain_db(db, best + 1) - r2r_retrieval_gain_db(db, best));
+        }
+    }
+    return gain;
+}
+
 /* Another take: how far the level spread of a render (n samples) is from the
  * reference's (dB), NAN without one or when either cannot be measured; and what that
  * costs in the distances and the loss (nothing when not measured). */
@@ -537,7 +555,7 @@ static double spread_db(const float *render, size_t n, const float *ref_dyn)
     if (!ref_dyn || r2r_ltas_dynamics(render, n, mine) != R2R_OK) return NAN;
     return r2r_retrieval_spread_distance(mine, ref_dyn);
 }
-static double spread_cost(double db) { return isfinite(db) ? TAKE_SPREAD_WEIGHT * db : 0.0; }
+static double spread_cost(double weight, double db) { return isfinite(db) ? weight * db : 0.0; }
 
 static r2r_status di_search_capture(di_search *j, int first, float *w, float *cache)
 {
@@ -562,10 +580,8 @@ static r2r_status di_search_capture(di_search *j, int first, float *w, float *ca
             memcpy(cd->why, why, sizeof why);
             continue;
         }
-        double score[R2R_INDEX_N_GAINS];
-        int best = -1;
         for (int g = 0; g < G && s == R2R_OK; g++) {
-            score[g] = INFINITY;
+            cd->take_sd[g] = INFINITY, cd->take_sp[g] = NAN;
             if (!usable[g]) continue;
             const float *cap = cache + (size_t)g * n;
             if (j->cc.irs[k]) s = r2r_convolve(cap, n, j->cc.irs[k], j->cc.irn[k], w);
@@ -573,23 +589,33 @@ static r2r_status di_search_capture(di_search *j, int first, float *w, float *ca
             float b[R2R_LTAS_BANDS];
             if (s == R2R_OK) s = r2r_ltas_compute(w, n, b);
             if (s != R2R_OK) break;
-            score[g] = r2r_retrieval_source_distance(j->db, b, j->parts, j->nparts, j->top_hz) +
-                       spread_cost(spread_db(w, n, j->ref_dyn));
-            if (best < 0 || score[g] < score[best]) best = g;
+            cd->take_sd[g] = r2r_retrieval_source_distance(j->db, b, j->parts, j->nparts, j->top_hz);
+            cd->take_sp[g] = spread_db(w, n, j->ref_dyn);
         }
         if (s != R2R_OK) break;
-        cd->g = best;
-        cd->gain_db = r2r_retrieval_gain_db(j->db, best);
-        if (best > 0 && best + 1 < G && isfinite(score[best - 1]) && isfinite(score[best + 1])) {
-            const double a2 = score[best - 1] - 2 * score[best] + score[best + 1];
-            if (a2 > 1e-9) {
-                double off = 0.5 * (score[best - 1] - score[best + 1]) / a2;
-                off = off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
-                cd->gain_db += off * (r2r_retrieval_gain_db(j->db, best + 1) - r2r_retrieval_gain_db(j->db, best));
-            }
-        }
     }
     return s;
+}
+
+/* Another take, after every candidate's search: each candidate's grid gain with the
+ * least source distance plus the spread's cost, refined by a parabola through its
+ * neighbours. */
+static void take_pick_gain(candidate *cd, const r2r_retrieval_db *db, double weight)
+{
+    const int G = R2R_INDEX_N_GAINS;
+    double score[R2R_INDEX_N_GAINS];
+    int best = -1;
+    for (int g = 0; g < G; g++) { /* INFINITY: not rendered */
+        score[g] = cd->take_sd[g] + spread_cost(weight, cd->take_sp[g]);
+        if (cd->take_sd[g] != INFINITY && (best < 0 || score[g] < score[best])) best = g;
+    }
+    if (best < 0) {
+        cd->failed = 1;
+        snprintf(cd->why, sizeof cd->why, "no input gain could be searched with your DI");
+        return;
+    }
+    cd->g = best;
+    cd->gain_db = refined_gain(db, score, best);
 }
 
 /* The deepest null found so far in a gain search, and the amp's band power there
@@ -673,7 +699,7 @@ static void *di_search_worker(void *arg)
 
 static r2r_status di_gain_search(const cand_chains *cc, const r2r_retrieval_db *db, const float *src,
                                  const float *aligned, size_t n, const float *parts, size_t nparts,
-                                 const float *ref_dyn, double top_hz)
+                                 const float *ref_dyn, double top_hz, double *spread_weight, double *least_db)
 {
     di_search j;
     memset(&j, 0, sizeof j);
@@ -684,6 +710,15 @@ static r2r_status di_gain_search(const cand_chains *cc, const r2r_retrieval_db *
     pthread_mutex_init(&j.lock, NULL);
     run_threads(di_search_worker, &j);
     pthread_mutex_destroy(&j.lock);
+    /* Another take: how much the spread counts, from the nearest spread of all the
+     * candidates' chains at every grid gain; then each candidate's gain. */
+    double least = INFINITY;
+    for (int k = 0; !aligned && k < cc->nc; k++)
+        for (int g = 0; cc->nams[k] && !cc->cand[k].failed && g < R2R_INDEX_N_GAINS; g++)
+            if (cc->cand[k].take_sp[g] < least) least = cc->cand[k].take_sp[g];
+    *spread_weight = TAKE_SPREAD_WEIGHT * r2r_retrieval_spread_trust(least), *least_db = least;
+    for (int k = 0; !aligned && j.status == R2R_OK && k < cc->nc; k++)
+        if (cc->nams[k] && !cc->cand[k].failed) take_pick_gain(&cc->cand[k], db, *spread_weight);
     return j.status;
 }
 
@@ -741,7 +776,8 @@ typedef struct {
     const float *take_feat; /* the reference's features when the DI is its own take */
     const float *ref_ltas;  /* for the mixture (NULL with a DI: the source is known) */
     const float *parts;     /* ... and the reference's parts, for cd->ident */
-    const float *ref_dyn;   /* another take: the reference's level spread, for cd->dyn */
+    const float *ref_dyn;   /* another take: the reference's level spread, for cd->dyn ... */
+    double spread_weight;   /* ... and its weight */
     size_t nparts;
     double top_hz;
     int next, done;
@@ -761,7 +797,7 @@ static r2r_status verify_chain(const verify_job *j, r2r_amp *amp, const float *i
     if (j->take_feat) cd->dyn = r2r_retrieval_dynamics_distance(j->db, j->take_feat, vf);
     /* with another take, how its level spread through the chain matches the reference's */
     if (j->ref_dyn && j->ns == 1)
-        cd->spread_db = spread_db(buf, j->len[0], j->ref_dyn), cd->dyn = spread_cost(cd->spread_db);
+        cd->spread_db = spread_db(buf, j->len[0], j->ref_dyn), cd->dyn = spread_cost(j->spread_weight, cd->spread_db);
     if (j->ref_ltas) mix_pred(j->db, each, j->ns, j->ref_ltas, j->top_hz, cd);
     /* the ranking's distance of the verified chain, over the reference's parts */
     cd->ident = j->ref_ltas ? r2r_retrieval_mix_fit_parts(j->db, each, j->ns, j->parts, j->nparts, j->top_hz) : NAN;
@@ -1267,6 +1303,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     }
     float ref_dyn[R2R_DYNSIG_DIM];
     const float *take_dyn = NULL; /* another take: the reference's level spread */
+    double spread_w = 0, spread_least = NAN; /* ... its weight, from the nearest candidate's spread */
     if (searched && !aligned) { /* the retrieval again, with the DI's renders as the source */
         if (r2r_ltas_dynamics(seg, seg_n, ref_dyn) == R2R_OK) take_dyn = ref_dyn;
         size_t tw;
@@ -1296,8 +1333,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * capture's best-ranked IR, the captures nearest to a null on a short stretch first.
      * Pedal-only captures only when the library has nothing else, or when the null test
      * judges them (then a pedal must null PEDAL_NULL_DB deeper than every amp), or (another
-     * take) to be verified and ranked in retrieval.captures like every capture — the
-     * recipe still picks an amp, as from the reference alone, whose list keeps them too. */
+     * take) verified and scored like every capture: played with the player's DI through
+     * its chain, a pedal that fits the reference better than every amp is the rig. From
+     * the reference alone the recipe picks an amp (the probes cannot tell a pedal into a
+     * cabinet from an amp), and its list keeps the pedals. */
     size_t *order = malloc((nall + 1) * sizeof *order), norder = 0;
     double *nul = aligned ? malloc((NC + 1) * sizeof *nul) : NULL;
     int *nul_g = aligned ? malloc((NC + 1) * sizeof *nul_g) : NULL;
@@ -1346,16 +1385,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         for (int g = 0; g < R2R_INDEX_N_GAINS; g++) dg[g] = NAN;
         for (size_t q = 0; q < nall; q++)
             if (all[q].capture == x->capture && all[q].ir == x->ir) dg[all[q].gain] = all[q].distance_db;
-        cd->gain_db = r2r_retrieval_gain_db(db, x->gain);
-        if (x->gain > 0 && x->gain + 1 < R2R_INDEX_N_GAINS && isfinite(dg[x->gain - 1]) && isfinite(dg[x->gain + 1])) {
-            const double a2 = dg[x->gain - 1] - 2 * dg[x->gain] + dg[x->gain + 1];
-            if (a2 > 1e-9) {
-                double off = 0.5 * (dg[x->gain - 1] - dg[x->gain + 1]) / a2;
-                off = off < -0.5 ? -0.5 : off > 0.5 ? 0.5 : off;
-                const double step = r2r_retrieval_gain_db(db, x->gain + 1) - r2r_retrieval_gain_db(db, x->gain);
-                cd->gain_db += off * step;
-            }
-        }
+        cd->gain_db = refined_gain(db, dg, x->gain);
     }
     free(order), free(nul), free(nul_g), free(taken);
     if (nc == 0) {
@@ -1401,9 +1431,12 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
         const cand_chains cc = {cand, nc, nams, irs, irn};
         if ((s = di_gain_search(&cc, db, vsrc[0] + at, aligned ? aligned + at : NULL, len, parts, nparts, take_dyn,
-                                top_hz)) !=
-            R2R_OK)
+                                top_hz, &spread_w, &spread_least)) != R2R_OK)
             goto out;
+        if (take_dyn && isfinite(spread_least) && spread_w < TAKE_SPREAD_WEIGHT)
+            warn(sum, "your DI's level moves unlike the reference's even through the nearest rig (%.2f dB apart per "
+                      "octave band): played differently? How the level moves counts %s",
+                 spread_least, spread_w > 0 ? "less" : "not at all");
         /* Aligned: the cabinet IR too is chosen on that stretch, the amp's spectrum against
          * the reference's under it (the same notes: no guess about the source left). Not
          * for an LV2 preset with knobs: its spectrum at the preset's settings is not yet
@@ -1432,7 +1465,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         }
     }
     verify_job vj = {{cand, nc, nams, irs, irn}, db, &o, pthread_self(), vsrc, vlen, nv, maxp, take_feat,
-                     searched ? NULL : ref_ltas, parts, take_dyn, nparts, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+                     searched ? NULL : ref_ltas, parts, take_dyn, spread_w, nparts, top_hz, 0, 0, PTHREAD_MUTEX_INITIALIZER};
     run_threads(verify_worker, &vj);
     for (int k = 0; k < nc; k++) /* reported and skipped */
         if (nams[k] && cand[k].failed)
@@ -1542,7 +1575,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
                 goto out;
             const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen + cd->ident;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
-            if (tot < pick[f].total && !(pedal_rig && !aligned)) {
+            if (tot < pick[f].total && !(pedal_rig && !searched)) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
                 pick[f].gain_penalty = gpen;
             }
@@ -1767,7 +1800,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         cJSON_AddNumberToObject(L, "gain_penalty", round(pick[f].gain_penalty * 1000) / 1000);
         cJSON_AddNumberToObject(L, "knob_penalty", round(cd->knob_pen * 1000) / 1000);
         if (!aligned) cJSON_AddNumberToObject(L, "identity_db", round(cd->ident * 1000) / 1000);
-        if (isfinite(cd->spread_db)) cJSON_AddNumberToObject(L, "level_spread_db", round(cd->spread_db * 1000) / 1000);
+        if (isfinite(cd->spread_db)) {
+            cJSON_AddNumberToObject(L, "level_spread_db", round(cd->spread_db * 1000) / 1000);
+            cJSON_AddNumberToObject(L, "level_spread_weight", round(spread_w * 1000) / 1000);
+        }
         if (!searched && cd->mixn > 0) { /* what the match assumed was played: the probes' shares */
             cJSON *sm = cJSON_AddObjectToObject(e, "source_mix");
             for (size_t p = 0; p < cd->mixn && p < ps.count; p++)
@@ -1798,10 +1834,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if (d->is_pedal && !any_amp)
             cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: the library has no amp "
                                                            "captures, so it stands in for a whole rig"));
-        else if (d->is_pedal)
+        else if (d->is_pedal && aligned)
             cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: played with your DI it nulls "
                                                            "against the reference deeper than every amp capture of "
                                                            "the library, so it stands in for the whole rig"));
+        else if (d->is_pedal)
+            cJSON_AddItemToArray(notes, cJSON_CreateString("this is a pedal capture: your DI through it and the "
+                                                           "cabinet fits the reference better than through every amp "
+                                                           "capture of the library, so it stands in for the whole rig"));
         cJSON_AddItemToArray(cs, e);
         snprintf(sum->flavor[f].capture, sizeof sum->flavor[f].capture, "%s", d->name);
         snprintf(sum->flavor[f].ir, sizeof sum->flavor[f].ir, "%s",

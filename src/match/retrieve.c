@@ -762,6 +762,13 @@ double r2r_retrieval_spread_distance(const float a[R2R_DYNSIG_DIM], const float 
     return nd ? sqrt(acc / nd) : NAN;
 }
 
+double r2r_retrieval_spread_trust(double least_db)
+{
+    if (!isfinite(least_db)) return 0.0;
+    const double f = (R2R_SPREAD_NONE_DB - least_db) / (R2R_SPREAD_NONE_DB - R2R_SPREAD_FULL_DB);
+    return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
 /* One ranking shared by RANK_THREADS workers: each takes the next capture and writes
  * its combinations at that capture's own offset, so the list (and its order after the
  * sort) does not depend on which thread scored what. */
