@@ -374,6 +374,51 @@ static void test_self_consistency(void **state)
  * the notes played shape the spectrum (the low harmonics) the probes' mixture misses
  * more than where the rig does (the upper mids and treble), so the low bands weigh less;
  * the weights average 1 over the scored bands (R2R_RETRIEVAL_FMIN_HZ to _FMAX_HZ). */
+/* Full rig and pedal from metadata or names: the community captures' own file names (an
+ * amp's "OD2" channel is no overdrive pedal, an MXR is), and gear_type over any name. */
+static void test_capture_kind(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int cab, pedal;
+    } cases[] = {
+        {"Peter N HM-2_SWEDE_Lite_ESR-0.0057.nam", 0, 1},
+        {"Phillipe P BOSS-SD1-Feather-ESR0,001.nam", 0, 1},
+        {"Phillipe P Maxon-OD808-Feather-ESR0,001.nam", 0, 1},
+        {"Tudor N Demonfx Dual Boost - Xotic EP boost side Knob@5_SW1@down_SW2@down ESR_0.0013_lite.nam", 0, 1},
+        {"Tudor N Ibanez Tube Screamer Mini Tone@5_Level@5_Overdrive@5 ESR_0.0005_lite.nam", 0, 1},
+        {"Tudor N MXR M77 Custom Badass Modified OD Tone@5_Output@10_Gain@0_100HZ@2_Bump@off ESR_0.0018_lite.nam", 0, 1},
+        {"Phillipe P Bugera6262-Lead-NoDrive-Cab-ESR0,009.nam", 1, 0},
+        {"Phillipe P JVM-OD2-RD-NoDrive-Cab-ESR0,006.nam", 1, 0},
+        {"Tim R Splawn Pro Mod G10 Gear 2 OD2.nam", 0, 0},
+        {"Tim R JCM2000 Crunch.nam", 0, 0},
+        {"Helga B 5150 BlockLetter - NoBoost.nam", 0, 0}, /* whole words only */
+        {"Tudor N [Suhr RL] Poweramp_Dep@8_Gir@5_Pres@8_Mas@5 ESR_0.0128_normalized-6dB.nam", 0, 0},
+        {"Generated WaveNet Model", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int cab = -1, pedal = -1;
+        char path[600];
+        snprintf(path, sizeof path, "nam_models/%s", cases[i].name);
+        const char *why = r2r_capture_kind(NULL, NULL, path, &cab, &pedal);
+        if (cab != cases[i].cab || pedal != cases[i].pedal)
+            fail_msg("%s: cabinet %d pedal %d, expected %d %d", cases[i].name, cab, pedal, cases[i].cab, cases[i].pedal);
+        if (cab) assert_string_equal(why, "name");
+    }
+    int cab, pedal;
+    /* the metadata's gear_type wins over the name, at the top or under "nam" */
+    assert_null(r2r_capture_kind("{\"nam\":{\"gear_type\":\"amp\"}}", "MXR boost", "x.nam", &cab, &pedal));
+    assert_int_equal(cab + pedal, 0);
+    assert_string_equal(r2r_capture_kind("{\"gear_type\":\"amp_cab\"}", "plain", "x.nam", &cab, &pedal), "metadata");
+    assert_int_equal(cab, 1);
+    r2r_capture_kind("{\"library\":{\"gear_type\":\"pedal\"}}", "Plexi", NULL, &cab, &pedal);
+    assert_int_equal(pedal, 1);
+    /* unreadable metadata: the name decides */
+    r2r_capture_kind("{not json", "JHS Morning Glory", NULL, &cab, &pedal);
+    assert_int_equal(pedal, 1);
+}
+
 static void test_source_weights(void **state)
 {
     (void)state;
@@ -407,6 +452,7 @@ static void test_source_weights(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_consistency), cmocka_unit_test(test_source_weights)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_consistency), cmocka_unit_test(test_source_weights),
+                                       cmocka_unit_test(test_capture_kind)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,11 @@ typedef struct {
 } r2r_capture_desc;
 
 const r2r_capture_desc *r2r_retrieval_capture_desc(const r2r_retrieval_db *db, size_t i);
+/* Full rig / pedal, from a capture's metadata (JSON or NULL: `gear_type` at its top, under
+ * "nam", "lv2" or "library") or, when that says nothing, from the words of its name or
+ * file name. Returns why it holds a cabinet ("metadata", "name") or NULL. */
+const char *r2r_capture_kind(const char *metadata_json, const char *name, const char *path, int *has_cab,
+                             int *is_pedal);
 
 /* The probe set the index was built with: "builtin" or a folder (NULL if unknown). */
 const char *r2r_retrieval_probe_source(const r2r_retrieval_db *db);

@@ -114,18 +114,22 @@ static int has_word(const char *hay, const char *const *words)
     return 0;
 }
 
-/* Full rig / pedal from the .nam metadata (gear_type) or, for older files, the name. */
-static void describe(const r2r_entry *e, r2r_capture_desc *d)
+const char *r2r_capture_kind(const char *metadata_json, const char *name, const char *path, int *has_cab,
+                             int *is_pedal)
 {
     static const char *const cab_words[] = {"cab", "cabinet", "full rig", "fullrig", "with cab", "w cab",
                                             "amp+cab", "mic", "mic'd", "miked", "4x12", "2x12", "1x12", "212",
                                             "412", NULL};
-    static const char *const pedal_words[] = {"pedal", "overdrive", "boost", "booster", "fuzz", "screamer",
-                                              "ts9", "ts808", "od808", "od-808", "sd1", "sd-1", "ds1", "ds-1",
-                                              "hm-2", "hm2", "klon", "muff", "rat", NULL};
-    d->rolloff_db = NAN;
-    const char *gt = NULL;
-    cJSON *md = e->metadata_json ? cJSON_Parse(e->metadata_json) : NULL;
+    /* what pedals are called, and makers that build nothing else (not Boss or Ibanez:
+     * they make amps too; not "OD1"/"OD2": an amp's overdrive channels) */
+    static const char *const pedal_words[] = {
+        "pedal", "overdrive", "boost", "booster", "fuzz", "screamer", "tubescreamer", "ts9", "ts-9", "ts808", "ts-808",
+        "od808", "od-808", "sd1", "sd-1", "ds1", "ds-1", "bd-2", "blues driver", "hm-2", "hm2", "klon", "centaur",
+        "muff", "rat", "tone bender", "zendrive", "timmy", "ocd", "mxr", "maxon", "ehx", "electro-harmonix",
+        "fulltone", "wampler", "keeley", "jhs", "earthquaker", NULL};
+    const char *gt = NULL, *reason = NULL;
+    *has_cab = 0, *is_pedal = 0;
+    cJSON *md = metadata_json ? cJSON_Parse(metadata_json) : NULL;
     /* gear_type: the preset's own, the .nam metadata's, then the library's metadata.json */
     static const char *const where[] = {NULL, "nam", "lv2", "library"};
     for (size_t w = 0; md && !gt && w < sizeof where / sizeof *where; w++) {
@@ -133,13 +137,14 @@ static void describe(const r2r_entry *e, r2r_capture_desc *d)
         const cJSON *g = cJSON_GetObjectItemCaseSensitive(src, "gear_type");
         if (cJSON_IsString(g) && g->valuestring[0]) gt = g->valuestring;
     }
-    if (gt && (strstr(gt, "cab") || !strcmp(gt, "full_rig"))) d->has_cab = 1, d->cab_reason = "metadata";
-    if (gt && !strcmp(gt, "pedal")) d->is_pedal = 1;
+    if (gt && (strstr(gt, "cab") || !strcmp(gt, "full_rig"))) *has_cab = 1, reason = "metadata";
+    if (gt && !strcmp(gt, "pedal")) *is_pedal = 1;
+    const int said = gt != NULL;
     cJSON_Delete(md);
-    const char *base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
-    if (!d->has_cab && !gt && (has_word(e->name, cab_words) || has_word(base, cab_words)))
-        d->has_cab = 1, d->cab_reason = "name";
-    if (!gt && (has_word(e->name, pedal_words) || has_word(base, pedal_words))) d->is_pedal = 1;
+    const char *base = path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (!said && (has_word(name, cab_words) || has_word(base, cab_words))) *has_cab = 1, reason = "name";
+    if (!said && (has_word(name, pedal_words) || has_word(base, pedal_words))) *is_pedal = 1;
+    return reason;
 }
 
 /* Cabinet detection from the renders: the capture's transfer (probe output over probe
@@ -246,7 +251,8 @@ r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
         db->cname[db->nc] = strdup(e->name ? e->name : e->path);
         db->carch[db->nc] = strdup(e->architecture ? e->architecture : "");
         r2r_capture_desc *d = &db->desc[db->nc];
-        describe(e, d);
+        d->rolloff_db = NAN;
+        d->cab_reason = r2r_capture_kind(e->metadata_json, e->name, e->path, &d->has_cab, &d->is_pedal);
         db->cpath[db->nc++] = strdup(e->path);
     }
     for (size_t i = 0; s == R2R_OK && i < ni; i++) {
