@@ -404,7 +404,34 @@ static void test_match_end_to_end(void **state)
         print_message("another take: level spread %.3f dB at weight %.3f\n", sd, sw);
         assert_true(sw > 0.0 && sw <= 0.5);
         assert_float_equal(spread, sw * sd, 2e-3);
+        if (sw == 0.5) assert_null(strstr(sum.warnings, "level moves unlike"));
         cJSON_Delete(r);
+        /* The same take played otherwise (a ±12 dB tremolo at 1.5 Hz: its level moves as
+         * the reference's never does): even the nearest chain's spread is far, so the
+         * spread counts less, and the warning says why. */
+        {
+            r2r_audio tk;
+            assert_int_equal(r2r_audio_read(last, R2R_READ_MONO, &tk), R2R_OK);
+            for (size_t q = 0; q < tk.frames; q++)
+                tk.data[q] *= (float)pow(10.0, 12.0 * sin(2 * M_PI * 1.5 * (double)q / 48000.0) / 20.0);
+            char trem[8300];
+            snprintf(trem, sizeof trem, "%s/di_tremolo.wav", work);
+            assert_int_equal(r2r_audio_write_wav(trem, tk.data, tk.frames, 1, 48000), R2R_OK);
+            r2r_audio_free(&tk);
+            o.di_path = trem;
+            snprintf(out, sizeof out, "%s/out_tremolo", work);
+            if (r2r_match(ref_first, &o, &sum) != R2R_OK) fail_msg("match --di (tremolo): %s", r2r_last_error());
+            check_recipe(out, &r);
+            L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
+            const double tw = cJSON_GetObjectItem(L0, "level_spread_weight")->valuedouble;
+            const double td = cJSON_GetObjectItem(L0, "level_spread_db")->valuedouble;
+            print_message("a take played with a tremolo: level spread %.3f dB at weight %.3f, balanced = %s\n", td, tw,
+                          sum.flavor[0].capture);
+            assert_true(td > sd && tw < 0.5);
+            assert_float_equal(cJSON_GetObjectItem(L0, "dynamics")->valuedouble, tw * td, 2e-3);
+            assert_non_null(strstr(sum.warnings, "your DI's level moves unlike the reference's"));
+            cJSON_Delete(r);
+        }
     }
 
     /* A pedal alone into a cabinet: never offered as the rig from the reference alone
