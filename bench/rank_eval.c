@@ -190,8 +190,7 @@ int main(int argc, char **argv)
                         if (v < least) least = v;
                     }
                     rs.dyn_weight = spread_weight * r2r_retrieval_spread_trust(least);
-                    if (r2r_retrieval_rank_parts(db, parts, np, NULL, rs.dyn_weight > 0 ? &rs : &ro, all, total, &ns) ==
-                        R2R_OK) {
+                    if (r2r_retrieval_rank_parts(db, parts, np, NULL, &rs, all, total, &ns) == R2R_OK) {
                         const int cr = capture_rank(all, ns, c);
                         t1 += cr == 0, t3 += cr >= 0 && cr < 3;
                     }
@@ -241,13 +240,13 @@ int main(int argc, char **argv)
            refs, NC, stride, proto.ndis, repeats, proto.ncabs, lib);
     printf("  capture top-1 %.1f %%, top-3 %.1f %%, IR top-1 %.1f %%, top-3 %.1f %%\n", 100.0 * c1 / refs,
            100.0 * c3 / refs, 100.0 * i1 / refs, 100.0 * i3 / refs);
-    if (nspread)
+    if (nspread) {
         printf("  with the level spreads of the whole take (weight %.2f): capture top-1 %.1f %%, top-3 %.1f %%\n",
                spread_weight, 100.0 * s1 / nspread, 100.0 * s3 / nspread);
-    if (nspread)
         printf("  ... trusted as far as the nearest render's spread allows (r2r_retrieval_spread_trust): capture "
                "top-1 %.1f %%, top-3 %.1f %%\n",
                100.0 * t1 / nspread, 100.0 * t3 / nspread);
+    }
     printf("  the true combination's distance: mean %.3f dB, %.3f dB above the winner's in median\n", mean_true,
            ngap ? bench_median(gap, (size_t)ngap) : NAN);
     /* how much the runner-up's margin says about the winner being right */
