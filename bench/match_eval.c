@@ -10,7 +10,8 @@
  * usage: match_eval [STRIDE] — every STRIDE-th capture of the dev library (default 1);
  * R2R_EVAL_ONLY=di runs the --di row alone (the reference's own take), R2R_EVAL_ONLY=take the
  * --di row with another take of the same guitar (the same DI file from BENCH_TAKE_FROM_S on: other
- * notes, the same instrument and player), R2R_EVAL_ONLY=ref the rows from the reference
+ * notes, the same instrument and player; with R2R_EVAL_TAKE=other the next DI's take: another guitar
+ * and player, as when the reference is somebody else's record), R2R_EVAL_ONLY=ref the rows from the reference
  * alone, R2R_EVAL_ONLY=mix the band-mix row (R2R_EVAL_MIX=centred, the default: bass and drums
  * centred; room: as a stereo recording; mono: the guitar centred too, a mono file; alone: the
  * guitar alone, dsp isolation forced); R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and
@@ -259,6 +260,12 @@ int main(int argc, char **argv)
     const char *only = getenv("R2R_EVAL_ONLY");
     const int only_di = only && !strcmp(only, "di"), only_ref = only && !strcmp(only, "ref");
     const int only_mix = only && !strcmp(only, "mix"), only_take = only && !strcmp(only, "take");
+    const char *takekind = getenv("R2R_EVAL_TAKE");
+    const int other_guitar = takekind && !strcmp(takekind, "other");
+    if (takekind && !other_guitar && strcmp(takekind, "same")) {
+        fprintf(stderr, "match_eval: R2R_EVAL_TAKE is same or other\n");
+        return 2;
+    }
     if (only && !only_di && !only_ref && !only_mix && !only_take) {
         fprintf(stderr, "match_eval: R2R_EVAL_ONLY is di, take, ref or mix\n");
         return 2;
@@ -359,7 +366,7 @@ int main(int argc, char **argv)
             r2r_audio_write_wav(refp, z, n, 1, R2R_SAMPLE_RATE);
             r2r_audio_write_wav(dip, x, n, 1, R2R_SAMPLE_RATE);
             snprintf(takep, sizeof takep, "%s/take.wav", work);
-            if (only_take && write_take(proto.dis[d], takep) != 0) continue;
+            if (only_take && write_take(proto.dis[other_guitar ? (d + 1) % proto.ndis : d], takep) != 0) continue;
             /* ---- ours, from the reference alone and with the DI ---- */
             /* the same guitar in a band: panned 70/30 over bass and drums as loud */
             {
@@ -486,7 +493,9 @@ int main(int argc, char **argv)
     if (!only || only_ref) print_tally("r2r match (joint, verified)", &ours);
     if (!only || only_ref) print_tally("r2r match, its EQ left flat", &noeq);
     if (!only || only_di) print_tally("r2r match --di (the performance's DI)", &withdi);
-    if (only_take) print_tally("r2r match --di (another take, the same guitar)", &withdi);
+    if (only_take)
+        print_tally(other_guitar ? "r2r match --di (a take of another guitar)" : "r2r match --di (another take, the same guitar)",
+                    &withdi);
     if (!only || only_mix) print_tally("r2r match on a band mix (dsp isolation)", &inmix);
     if (!only) {
         print_tally("seed method (baseline)", &base);

@@ -20,7 +20,13 @@
  * verification adds for its first candidates (there through each candidate's IR, here
  * through the amp alone), and again with that weight scaled by r2r_retrieval_spread_trust
  * of the nearest spread over all captures × gains, as r2r match scales it by the nearest
- * over its candidates. */
+ * over its candidates; and that ranking blended with the ranking from the reference alone
+ * (r2r_retrieval_probe_share, r2r_retrieval_blend), as r2r match blends them.
+ * R2R_EVAL_TAKE=other takes the take from the next DI of the list (another guitar and
+ * player, as when the reference is somebody else's record); R2R_EVAL_DUMP=FILE writes,
+ * per reference, each capture's least distance in the take's ranking, in the ranking
+ * with the trusted spreads and in the ranking from the reference alone (tab-separated),
+ * for trying other blends offline. */
 #include "benchutil.h"
 
 #include <math.h>
@@ -84,6 +90,13 @@ static int take_render_all(const char *lib, r2r_retrieval_db *db, const char *di
     return 0;
 }
 
+/* R2R_EVAL_DUMP: one ranking's per-capture least distances on the reference's line */
+static void dump_row(FILE *f, const char *what, const double *v, size_t NC)
+{
+    fprintf(f, "\t%s", what);
+    for (size_t c = 0; c < NC; c++) fprintf(f, "\t%.4f", v[c]);
+}
+
 /* The rank of capture c among the distinct captures of a ranking (-1: not in it). */
 static int capture_rank(const r2r_combo *all, size_t n, size_t c)
 {
@@ -141,7 +154,17 @@ int main(int argc, char **argv)
     int *right = malloc(most * sizeof(int));
     if (!x || !z || !all || !dtrue || !gap || !margin || !right) return 1;
     take_renders takes[8] = {{0}};
-    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0, s1 = 0, s3 = 0, t1 = 0, t3 = 0, nspread = 0;
+    const char *takekind = getenv("R2R_EVAL_TAKE"), *dumpp = getenv("R2R_EVAL_DUMP");
+    const int other_guitar = take && takekind && !strcmp(takekind, "other");
+    FILE *dump = dumpp ? fopen(dumpp, "w") : NULL;
+    if (dumpp && !dump) {
+        fprintf(stderr, "rank_eval: cannot write %s\n", dumpp);
+        return 1;
+    }
+    double *bt = malloc(NC * sizeof(double)), *bs = malloc(NC * sizeof(double)), *bp = malloc(NC * sizeof(double));
+    r2r_combo *blended = malloc(total * sizeof *blended);
+    if (!bt || !bs || !bp || !blended) return 1;
+    int refs = 0, c1 = 0, c3 = 0, i1 = 0, i3 = 0, ngap = 0, s1 = 0, s3 = 0, t1 = 0, t3 = 0, b1 = 0, b3 = 0, nspread = 0;
     double rank_s = 0;
     unsigned seed = 12345;
     for (size_t c = 0; c < NC; c += (size_t)stride) {
@@ -169,15 +192,22 @@ int main(int argc, char **argv)
                 r2r_rank_options ro = {
                     .pair_rules = 1, .eq_invariant = 1, .source_mix = 1, .gain_prior_db = R2R_RANK_GAIN_PRIOR_DB};
                 float ref_dyn[R2R_DYNSIG_DIM];
+                const size_t td = other_guitar ? (d + 1) % proto.ndis : d;
+                double probe_least = NAN; /* take: the ranking from the reference alone, kept for the blend */
+                size_t nb = 0;
                 if (take) {
-                    if (d >= 8 || (!takes[d].ltas && take_render_all(lib, db, proto.dis[d], &takes[d]) != 0)) continue;
-                    ro.gain_prior_db = 0.0, ro.source_ltas = takes[d].ltas;
+                    if (td >= 8 || (!takes[td].ltas && take_render_all(lib, db, proto.dis[td], &takes[td]) != 0)) continue;
+                    size_t npr = 0;
+                    if (r2r_retrieval_rank_parts(db, parts, np, NULL, &ro, all, total, &npr) != R2R_OK) continue;
+                    r2r_retrieval_capture_best(all, npr, NC, bp);
+                    probe_least = npr ? all[0].distance_db : NAN;
+                    ro.gain_prior_db = 0.0, ro.source_ltas = takes[td].ltas;
                 }
                 /* the same ranking with the spreads of the whole take's renders added, as the
                  * verification of r2r match adds them to its candidates' distances */
                 if (take && r2r_ltas_dynamics(z, n, ref_dyn) == R2R_OK) {
                     r2r_rank_options rs = ro;
-                    rs.source_dyn = takes[d].dyn, rs.ref_dyn = ref_dyn, rs.dyn_weight = spread_weight;
+                    rs.source_dyn = takes[td].dyn, rs.ref_dyn = ref_dyn, rs.dyn_weight = spread_weight;
                     size_t ns = 0;
                     if (r2r_retrieval_rank_parts(db, parts, np, NULL, &rs, all, total, &ns) == R2R_OK) {
                         const int cr = capture_rank(all, ns, c);
@@ -186,19 +216,33 @@ int main(int argc, char **argv)
                     /* ... weighted by the trust of the nearest spread over all captures × gains */
                     double least = INFINITY;
                     for (size_t r = 0; r < NC * R2R_INDEX_N_GAINS; r++) {
-                        const double v = r2r_retrieval_spread_distance(takes[d].dyn + r * R2R_DYNSIG_DIM, ref_dyn);
+                        const double v = r2r_retrieval_spread_distance(takes[td].dyn + r * R2R_DYNSIG_DIM, ref_dyn);
                         if (v < least) least = v;
                     }
                     rs.dyn_weight = spread_weight * r2r_retrieval_spread_trust(least);
                     if (r2r_retrieval_rank_parts(db, parts, np, NULL, &rs, all, total, &ns) == R2R_OK) {
                         const int cr = capture_rank(all, ns, c);
                         t1 += cr == 0, t3 += cr >= 0 && cr < 3;
+                        r2r_retrieval_capture_best(all, ns, NC, bs);
+                        memcpy(blended, all, ns * sizeof *all), nb = ns;
                     }
                 }
                 size_t na = 0;
                 const double t0 = bench_now();
                 if (r2r_retrieval_rank_parts(db, parts, np, NULL, &ro, all, total, &na) != R2R_OK || na == 0) continue;
                 rank_s += bench_now() - t0;
+                if (nb) { /* ... and blended with the ranking from the reference alone, as r2r match does */
+                    const double share = r2r_retrieval_probe_share(all[0].distance_db, probe_least);
+                    if (share > R2R_PROBE_SHARE_FROM) r2r_retrieval_blend(blended, nb, bp, NC, share);
+                    const int cr = capture_rank(blended, nb, c);
+                    b1 += cr == 0, b3 += cr >= 0 && cr < 3;
+                }
+                if (dump && take) {
+                    r2r_retrieval_capture_best(all, na, NC, bt);
+                    fprintf(dump, "%zu\t%s\t%s", c, proto.dis[d], proto.dis[td]);
+                    dump_row(dump, "take", bt, NC), dump_row(dump, "spread", bs, NC), dump_row(dump, "probes", bp, NC);
+                    fputc('\n', dump);
+                }
                 /* ranks among distinct captures and IRs, as recipe.json lists them */
                 unsigned char seen_c[1024] = {0}, seen_i[65] = {0};
                 int crank = -1, irank = -1, kc = 0, ki = 0;
@@ -246,6 +290,9 @@ int main(int argc, char **argv)
         printf("  ... trusted as far as the nearest render's spread allows (r2r_retrieval_spread_trust): capture "
                "top-1 %.1f %%, top-3 %.1f %%\n",
                100.0 * t1 / nspread, 100.0 * t3 / nspread);
+        printf("  ... blended with the ranking from the reference alone where r2r_retrieval_probe_share is over "
+               "R2R_PROBE_SHARE_FROM: capture top-1 %.1f %%, top-3 %.1f %%\n",
+               100.0 * b1 / nspread, 100.0 * b3 / nspread);
     }
     printf("  the true combination's distance: mean %.3f dB, %.3f dB above the winner's in median\n", mean_true,
            ngap ? bench_median(gap, (size_t)ngap) : NAN);
@@ -262,6 +309,8 @@ int main(int argc, char **argv)
     printf("  retrieval opened in %.2f s, %.3f s per ranking (%zu combinations)\n", open_s, rank_s / refs, total);
     for (size_t i = 0; i < NI && i < 64; i++) free(irs[i]);
     for (size_t d = 0; d < 8; d++) free(takes[d].ltas), free(takes[d].dyn);
+    if (dump) fclose(dump);
+    free(bt), free(bs), free(bp), free(blended);
     free(x), free(z), free(all), free(dtrue), free(gap), free(margin), free(right);
     r2r_retrieval_close(db);
     bench_remove_dev_library(lib);

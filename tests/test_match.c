@@ -361,6 +361,16 @@ static void test_match_end_to_end(void **state)
     check_recipe(out, &r);
     L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
     assert_null(cJSON_GetObjectItem(L0, "null_db"));
+    /* that take is another guitar's (lunar's DI, the reference power's): the ranking from
+     * the reference alone takes its share, said when it leads */
+    const cJSON *share = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "probe_share");
+    assert_true(cJSON_IsNumber(share));
+    const double other_share = share->valuedouble;
+    print_message("another guitar's take: the probes' share of the ranking %.3f\n", other_share);
+    assert_true(other_share > 0.0 && other_share < 1.0);
+    assert_float_equal(cJSON_GetObjectItem(L0, "probe_share")->valuedouble, other_share, 1e-3);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "probe_db")));
+    assert_int_equal(strstr(sum.warnings, "leans on the probes") != NULL, other_share > 0.5);
     cJSON_Delete(r);
 
     /* Another take of the same guitar (the reference plays the DI's first 12 s, the DI given
@@ -393,6 +403,12 @@ static void test_match_end_to_end(void **state)
         L0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0), "loss");
         assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "identity_db")));
         assert_null(cJSON_GetObjectItem(L0, "null_db"));
+        /* the same guitar's take explains the reference better than another guitar's: the
+         * probes' share is smaller */
+        const double same_share = cJSON_GetObjectItem(rt, "probe_share")->valuedouble;
+        print_message("another take of the same guitar: the probes' share %.3f (another guitar's %.3f)\n", same_share,
+                      other_share);
+        assert_true(same_share < other_share);
         /* the level spread of the DI through the picked chain against the reference's:
          * measured (not 0), and near for the true rig */
         const double spread = cJSON_GetObjectItem(L0, "dynamics")->valuedouble;

@@ -370,10 +370,6 @@ static void test_self_consistency(void **state)
     assert_int_equal(r2r_retrieval_open(p, &db), R2R_ERR_INPUT);
 }
 
-/* The source model's band weights, on a library indexed with the built-in probes: where
- * the notes played shape the spectrum (the low harmonics) the probes' mixture misses
- * more than where the rig does (the upper mids and treble), so the low bands weigh less;
- * the weights average 1 over the scored bands (R2R_RETRIEVAL_FMIN_HZ to _FMAX_HZ). */
 /* Full rig and pedal from metadata or names: the community captures' own file names (an
  * amp's "OD2" channel is no overdrive pedal, an MXR is), and gear_type over any name. */
 static void test_capture_kind(void **state)
@@ -419,6 +415,10 @@ static void test_capture_kind(void **state)
     assert_int_equal(pedal, 1);
 }
 
+/* The source model's band weights, on a library indexed with the built-in probes: where
+ * the notes played shape the spectrum (the low harmonics) the probes' mixture misses
+ * more than where the rig does (the upper mids and treble), so the low bands weigh less;
+ * the weights average 1 over the scored bands (R2R_RETRIEVAL_FMIN_HZ to _FMAX_HZ). */
 static void test_source_weights(void **state)
 {
     (void)state;
@@ -450,9 +450,44 @@ static void test_source_weights(void **state)
     r2r_retrieval_close(db);
 }
 
+/* Another take: the probes' share of the ranking, and the blend of the two rankings. */
+static void test_probe_share(void **state)
+{
+    (void)state;
+    assert_float_equal(r2r_retrieval_probe_share(1.0, 1.0), 0.5, 1e-12);
+    assert_float_equal(r2r_retrieval_probe_share(0.0, 0.0), 0.5, 1e-12);
+    assert_float_equal(r2r_retrieval_probe_share(2.0, 1.0), 16.0 / 17.0, 1e-12); /* the take explains it worse */
+    assert_float_equal(r2r_retrieval_probe_share(1.0, 2.0), 1.0 / 17.0, 1e-12);
+    assert_float_equal(r2r_retrieval_probe_share(NAN, 1.0), 1.0, 1e-12); /* no ranking with the take */
+    assert_float_equal(r2r_retrieval_probe_share(1.0, INFINITY), 0.0, 1e-12);
+    assert_true(r2r_retrieval_probe_share(1.2, 1.0) < r2r_retrieval_probe_share(1.4, 1.0));
+    /* a ranking with the take: capture 0 first, capture 1 twice, capture 2 unknown to the probes */
+    r2r_combo all[4] = {{.capture = 0, .distance_db = 1.0},
+                        {.capture = 1, .distance_db = 1.2},
+                        {.capture = 1, .distance_db = 1.3},
+                        {.capture = 2, .distance_db = 1.6}};
+    const double probe_best[3] = {2.0, 1.0, NAN};
+    double best[4];
+    r2r_retrieval_capture_best(all, 4, 4, best);
+    assert_float_equal(best[0], 1.0, 1e-12);
+    assert_float_equal(best[1], 1.2, 1e-12);
+    assert_float_equal(best[2], 1.6, 1e-12);
+    assert_true(isnan(best[3])); /* not in the ranking */
+    r2r_retrieval_blend(all, 4, probe_best, 3, 0.0); /* no share: as it was */
+    assert_int_equal(all[0].capture, 0);
+    assert_float_equal(all[0].distance_db, 1.0, 1e-12);
+    r2r_retrieval_blend(all, 4, probe_best, 3, 0.5); /* half: capture 1 leads, capture 2 keeps its own */
+    const int order[4] = {1, 1, 0, 2};
+    const double dist[4] = {1.1, 1.15, 1.5, 1.6};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(all[k].capture, order[k]);
+        assert_float_equal(all[k].distance_db, dist[k], 1e-12);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_consistency), cmocka_unit_test(test_source_weights),
-                                       cmocka_unit_test(test_capture_kind)};
+                                       cmocka_unit_test(test_capture_kind), cmocka_unit_test(test_probe_share)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,6 +139,36 @@ double r2r_retrieval_spread_distance(const float a[R2R_DYNSIG_DIM], const float 
 #define R2R_SPREAD_NONE_DB 1.6
 double r2r_retrieval_spread_trust(double least_db);
 
+/* Each capture's least distance in a ranking of n combinations, into best[nc] (NAN for a
+ * capture the ranking does not hold). */
+void r2r_retrieval_capture_best(const r2r_combo *all, size_t n, size_t nc, double *best);
+
+/* With the user's DI as another take, the share of the ranking left to the probes (0..1):
+ * take_least_db and probe_least_db are the least distances of the ranking with the DI's
+ * renders as the source and of the ranking from the reference alone, and the share is
+ * t⁴ / (t⁴ + p⁴) (½ when they are equal; NAN or no DI ranking: 1, no probe ranking: 0).
+ * A take of the reference's own guitar explains it about as well as the probes' mixture
+ * does, or better; a take of another guitar (the usual case when the reference is
+ * somebody else's record) brings its own colour into every render and explains it worse,
+ * and alone it ranks far worse than the probes. r2r match blends the two rankings by this
+ * share when it is over R2R_PROBE_SHARE_FROM, and keeps the take alone otherwise (a
+ * blend below it helped the ranking alone, but cost the verified pick on takes of the
+ * same guitar: bench/match_eval take dev 75 / 89 % -> 72 / 85 %). bench/rank_eval
+ * (R2R_EVAL_ONLY=take, R2R_EVAL_TAKE=same|other, the spreads included), capture top-1 /
+ * top-3, dev / held out: the take alone 58.3 / 77.6 %, 81.0 / 96.9 % (same guitar) and
+ * 21.8 / 44.9 %, 48.2 / 63.1 % (another guitar); the probes alone 47.4 / 73.1 %, 62.1 /
+ * 79.5 %; blended as r2r match does 62.2 / 82.1 %, 83.1 / 96.9 % and 44.2 / 67.3 %, 59.5 /
+ * 75.9 %. The share's p10 / median / p90 on dev: 0.20 / 0.43 / 0.64 (same guitar), 0.37 /
+ * 0.70 / 0.85 (another). */
+#define R2R_PROBE_SHARE_POWER 4.0
+#define R2R_PROBE_SHARE_FROM 0.5
+double r2r_retrieval_probe_share(double take_least_db, double probe_least_db);
+
+/* Blends a ranking (n combinations, sorted) with the probes' view: each distance becomes
+ * (1 - share)·d + share·probe_best[capture] (probe_best from r2r_retrieval_capture_best
+ * of the ranking from the reference alone; a capture it lacks keeps d), sorted again. */
+void r2r_retrieval_blend(r2r_combo *all, size_t n, const double *probe_best, size_t nc, double share);
+
 /* Distance of two raw feature vectors on the dynamics dimensions (RMS of their
  * differences in library standard deviations; the retrieval's dynamics term); 0 when
  * either is NULL (nothing comparable). These dimensions depend on the performance as

@@ -122,6 +122,7 @@ typedef struct {
     double null_pen;       /* ... and how much shallower than the deepest candidate's, in loss units */
     double ident;          /* from the reference alone: the ranking's distance of the verified spectrum */
     double spread_db;      /* another take: its level spread through the chain against the reference's (NAN: none) */
+    double probe_db;       /* ... and the capture's least distance from the reference alone (NAN: none) */
     double take_sd[R2R_INDEX_N_GAINS], take_sp[R2R_INDEX_N_GAINS]; /* ... and in the gain search, at each grid
                                                                       gain: source distance, spread (dB) */
     double mixw[R2R_MIX_MAX_PROBES]; /* ... and the probes' shares in the source it assumed (mixn of them) */
@@ -1068,6 +1069,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     r2r_retrieval_db *db = NULL;
     r2r_probe_set ps = {0};
     float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL, *chain = NULL, *ybuf = NULL, *each = NULL;
+    double *probe_best = NULL; /* another take: each capture's least distance from the reference alone */
     r2r_combo *all = NULL;
     r2r_features *fx = NULL;
     r2r_amp *nams[MAX_M] = {0};
@@ -1304,15 +1306,22 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     float ref_dyn[R2R_DYNSIG_DIM];
     const float *take_dyn = NULL; /* another take: the reference's level spread */
     double spread_w = 0, spread_least = NAN; /* ... its weight, from the nearest candidate's spread */
+    double probe_share = NAN; /* ... the probes' share of the ranking (r2r_retrieval_probe_share) */
     if (searched && !aligned) { /* the retrieval again, with the DI's renders as the source */
         if (r2r_ltas_dynamics(seg, seg_n, ref_dyn) == R2R_OK) take_dyn = ref_dyn;
         size_t tw;
         const size_t at = r2r_loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &tw);
         float *tl = malloc(NC * R2R_INDEX_N_GAINS * R2R_LTAS_BANDS * sizeof *tl);
-        if (!tl) {
+        probe_best = malloc((NC + 1) * sizeof *probe_best);
+        if (!tl || !probe_best) {
+            free(tl);
             s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
             goto out;
         }
+        /* the ranking from the reference alone is kept: a take of another guitar explains
+         * the reference worse than the probes do, and the probes then rank better */
+        r2r_retrieval_capture_best(all, nall, NC, probe_best);
+        const double probe_least = nall ? all[0].distance_db : NAN;
         take_prescreen(db, &o, vsrc[0] + at, tw, tl);
         ro.source_ltas = tl;
         s = r2r_retrieval_rank_parts(db, parts, nparts, NULL, &ro, all, total, &nall);
@@ -1320,6 +1329,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         free(tl);
         if (s == R2R_OK && nall == 0) s = r2r_fail(R2R_ERR_INPUT, "no capture in %s could play your DI", o.library);
         if (s != R2R_OK) goto out;
+        const double take_least = all[0].distance_db;
+        probe_share = r2r_retrieval_probe_share(take_least, probe_least);
+        if (probe_share <= R2R_PROBE_SHARE_FROM) probe_share = 0.0; /* the take explains it best: it alone */
+        else {
+            r2r_retrieval_blend(all, nall, probe_best, NC, probe_share);
+            warn(sum, "your DI through the nearest rig explains the reference less well than the probes do (%.2f "
+                      "against %.2f dB): another guitar, or other pickups? The ranking leans on the probes (%.0f %%)",
+                 take_least, probe_least, 100.0 * probe_share);
+        }
     }
     /* the reference's dynamics, compared only with renders of its own take */
     const float *take_feat = NULL;
@@ -1334,7 +1352,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * Pedal-only captures only when the library has nothing else, or when the null test
      * judges them (then a pedal must null PEDAL_NULL_DB deeper than every amp), or (another
      * take) verified and scored like every capture: played with the player's DI through
-     * its chain, a pedal that fits the reference better than every amp is the rig. From
+     * its chain, a pedal that fits the reference better than every amp is the rig, unless
+     * the probes lead the ranking (their share over ½). From
      * the reference alone the recipe picks an amp (the probes cannot tell a pedal into a
      * cabinet from an amp), and its list keeps the pedals. */
     size_t *order = malloc((nall + 1) * sizeof *order), norder = 0;
@@ -1375,6 +1394,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         memset(cd, 0, sizeof *cd);
         cd->c = x->capture, cd->g = x->gain, cd->i = x->ir, cd->dist = x->distance_db, cd->dyn = x->dynamics;
         cd->null_db = NAN, cd->spread_db = NAN;
+        cd->probe_db = probe_best ? probe_best[x->capture] : NAN;
         if (aligned) { /* the null's grid gain; searched finely later */
             cd->g = nul_g[x->capture], cd->null_db = nul[x->capture];
             cd->gain_db = r2r_retrieval_gain_db(db, cd->g);
@@ -1573,9 +1593,15 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             r2r_eqfit_loss L;
             if ((s = r2r_eq_fit(fz, target, nb, (r2r_flavor)f, o.optimizer, o.seed + (unsigned)k, &eq, &L)) != R2R_OK)
                 goto out;
-            const double tot = L.total + cd->dyn + gpen + cd->knob_pen + cd->null_pen + cd->ident;
+            /* another take: its identity (source distance, spread) and the probes' view, by their shares */
+            const double who = isfinite(cd->probe_db) ? (1.0 - probe_share) * (cd->ident + cd->dyn) +
+                                                            probe_share * cd->probe_db
+                                                      : cd->ident + cd->dyn;
+            const double tot = L.total + who + gpen + cd->knob_pen + cd->null_pen;
             if (f == R2R_FLAVOR_BALANCED) cd->fit_total = tot;
-            if (tot < pick[f].total && !(pedal_rig && !searched)) {
+            /* a pedal is the rig only where the DI judges it (the probes cannot tell a pedal
+             * into a cabinet from an amp) */
+            if (tot < pick[f].total && !(pedal_rig && (!searched || probe_share > R2R_PROBE_SHARE_FROM))) {
                 pick[f].cand = k, pick[f].eq = eq, pick[f].loss = L, pick[f].total = tot;
                 pick[f].gain_penalty = gpen;
             }
@@ -1664,6 +1690,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     cJSON *rt = cJSON_AddObjectToObject(root, "retrieval");
     if (isfinite(sum->margin_db)) cJSON_AddNumberToObject(rt, "margin_db", round(sum->margin_db * 1000) / 1000);
     else cJSON_AddNullToObject(rt, "margin_db");
+    if (isfinite(probe_share)) cJSON_AddNumberToObject(rt, "probe_share", round(probe_share * 1000) / 1000);
     cJSON *rc = cJSON_AddArrayToObject(rt, "captures"), *ri = cJSON_AddArrayToObject(rt, "irs");
     {
         unsigned char *seen_c = calloc(NC + 1, 1), *seen_i = calloc(NI + 2, 1);
@@ -1804,6 +1831,10 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             cJSON_AddNumberToObject(L, "level_spread_db", round(cd->spread_db * 1000) / 1000);
             cJSON_AddNumberToObject(L, "level_spread_weight", round(spread_w * 1000) / 1000);
         }
+        if (isfinite(cd->probe_db)) {
+            cJSON_AddNumberToObject(L, "probe_db", round(cd->probe_db * 1000) / 1000);
+            cJSON_AddNumberToObject(L, "probe_share", round(probe_share * 1000) / 1000);
+        }
         if (!searched && cd->mixn > 0) { /* what the match assumed was played: the probes' shares */
             cJSON *sm = cJSON_AddObjectToObject(e, "source_mix");
             for (size_t p = 0; p < cd->mixn && p < ps.count; p++)
@@ -1883,7 +1914,7 @@ out:
         r2r_amp_free(nams[k]);
         free(irs[k]);
     }
-    free(all), free(mono), free(seg), free(di), free(prev), free(chain), free(ybuf), free(each);
+    free(all), free(mono), free(seg), free(di), free(prev), free(chain), free(ybuf), free(each), free(probe_best);
     r2r_probes_free(&ps);
     if (fx) r2r_features_destroy(fx);
     r2r_retrieval_close(db);

@@ -775,6 +775,33 @@ double r2r_retrieval_spread_trust(double least_db)
     return f < 0 ? 0 : f > 1 ? 1 : f;
 }
 
+void r2r_retrieval_capture_best(const r2r_combo *all, size_t n, size_t nc, double *best)
+{
+    for (size_t c = 0; c < nc; c++) best[c] = NAN;
+    for (size_t r = 0; r < n; r++)
+        if (all[r].capture >= 0 && (size_t)all[r].capture < nc && !(best[all[r].capture] <= all[r].distance_db))
+            best[all[r].capture] = all[r].distance_db;
+}
+
+double r2r_retrieval_probe_share(double take_least_db, double probe_least_db)
+{
+    if (!isfinite(take_least_db)) return 1.0;
+    if (!isfinite(probe_least_db)) return 0.0;
+    const double t = pow(fmax(take_least_db, 0.0), R2R_PROBE_SHARE_POWER);
+    const double p = pow(fmax(probe_least_db, 0.0), R2R_PROBE_SHARE_POWER);
+    return t + p > 0 ? t / (t + p) : 0.5;
+}
+
+void r2r_retrieval_blend(r2r_combo *all, size_t n, const double *probe_best, size_t nc, double share)
+{
+    for (size_t r = 0; r < n; r++) {
+        const int c = all[r].capture;
+        if (c >= 0 && (size_t)c < nc && isfinite(probe_best[c]))
+            all[r].distance_db = (1.0 - share) * all[r].distance_db + share * probe_best[c];
+    }
+    qsort(all, n, sizeof *all, cmp_combo);
+}
+
 /* One ranking shared by RANK_THREADS workers: each takes the next capture and writes
  * its combinations at that capture's own offset, so the list (and its order after the
  * sort) does not depend on which thread scored what. */
