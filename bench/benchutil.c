@@ -227,6 +227,15 @@ int bench_protocol_take(const char *di, float **x, size_t *n)
     return rc;
 }
 
+long bench_take_di(const bench_protocol *p, size_t d)
+{
+    const char *kind = getenv("R2R_EVAL_TAKE");
+    if (!kind || !strcmp(kind, "same")) return (long)d;
+    if (!strcmp(kind, "other")) return (long)((d + 1) % p->ndis);
+    fprintf(stderr, "R2R_EVAL_TAKE is same or other\n");
+    return -1;
+}
+
 int bench_band(const float *bass, size_t n, int room, float *left, float *right)
 {
     float *kit[2] = {NULL, NULL}, *tail = NULL, *wet = NULL;

@@ -56,6 +56,10 @@ int bench_protocol_excerpt(const char *di, double from_s, float *x, size_t n);
 #define BENCH_TAKE_FROM_S 7.0
 #define BENCH_TAKE_MAX_S 6.0
 int bench_protocol_take(const char *di, float **x, size_t *n);
+/* Which DI plays the take for the reference made from DI d: d itself, or with
+ * R2R_EVAL_TAKE=other the next one of the list (another guitar and player); -1 (said on
+ * stderr) when R2R_EVAL_TAKE is neither "same" nor "other". */
+long bench_take_di(const bench_protocol *p, size_t d);
 double bench_urand(unsigned *s); /* uniform in [0, 1), a small LCG */
 
 /* A whole JSON file, parsed (NULL when missing or malformed; cJSON_Delete it). */

@@ -260,18 +260,13 @@ int main(int argc, char **argv)
     const char *only = getenv("R2R_EVAL_ONLY");
     const int only_di = only && !strcmp(only, "di"), only_ref = only && !strcmp(only, "ref");
     const int only_mix = only && !strcmp(only, "mix"), only_take = only && !strcmp(only, "take");
-    const char *takekind = getenv("R2R_EVAL_TAKE");
-    const int other_guitar = takekind && !strcmp(takekind, "other");
-    if (takekind && !other_guitar && strcmp(takekind, "same")) {
-        fprintf(stderr, "match_eval: R2R_EVAL_TAKE is same or other\n");
-        return 2;
-    }
     if (only && !only_di && !only_ref && !only_mix && !only_take) {
         fprintf(stderr, "match_eval: R2R_EVAL_ONLY is di, take, ref or mix\n");
         return 2;
     }
     int stride = argc > 1 ? atoi(argv[1]) : 1;
     bench_protocol_init(&proto);
+    if (bench_take_di(&proto, 0) < 0) return 2;
     if (stride < 1) stride = 1;
     char lib[256];
     double t0 = bench_now();
@@ -366,7 +361,7 @@ int main(int argc, char **argv)
             r2r_audio_write_wav(refp, z, n, 1, R2R_SAMPLE_RATE);
             r2r_audio_write_wav(dip, x, n, 1, R2R_SAMPLE_RATE);
             snprintf(takep, sizeof takep, "%s/take.wav", work);
-            if (only_take && write_take(proto.dis[other_guitar ? (d + 1) % proto.ndis : d], takep) != 0) continue;
+            if (only_take && write_take(proto.dis[bench_take_di(&proto, d)], takep) != 0) continue;
             /* ---- ours, from the reference alone and with the DI ---- */
             /* the same guitar in a band: panned 70/30 over bass and drums as loud */
             {
@@ -494,7 +489,8 @@ int main(int argc, char **argv)
     if (!only || only_ref) print_tally("r2r match, its EQ left flat", &noeq);
     if (!only || only_di) print_tally("r2r match --di (the performance's DI)", &withdi);
     if (only_take)
-        print_tally(other_guitar ? "r2r match --di (a take of another guitar)" : "r2r match --di (another take, the same guitar)",
+        print_tally(bench_take_di(&proto, 0) != 0 ? "r2r match --di (a take of another guitar)"
+                                                  : "r2r match --di (another take, the same guitar)",
                     &withdi);
     if (!only || only_mix) print_tally("r2r match on a band mix (dsp isolation)", &inmix);
     if (!only) {

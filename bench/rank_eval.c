@@ -125,6 +125,7 @@ int main(int argc, char **argv)
     const double spread_weight = sw ? atof(sw) : 0.5;
     bench_protocol proto;
     bench_protocol_init(&proto);
+    if (bench_take_di(&proto, 0) < 0) return 2;
     char lib[256];
     if (bench_dev_library(lib, sizeof lib) != 0) return 1;
     r2r_retrieval_db *db;
@@ -154,8 +155,7 @@ int main(int argc, char **argv)
     int *right = malloc(most * sizeof(int));
     if (!x || !z || !all || !dtrue || !gap || !margin || !right) return 1;
     take_renders takes[8] = {{0}};
-    const char *takekind = getenv("R2R_EVAL_TAKE"), *dumpp = getenv("R2R_EVAL_DUMP");
-    const int other_guitar = take && takekind && !strcmp(takekind, "other");
+    const char *dumpp = getenv("R2R_EVAL_DUMP");
     FILE *dump = dumpp ? fopen(dumpp, "w") : NULL;
     if (dumpp && !dump) {
         fprintf(stderr, "rank_eval: cannot write %s\n", dumpp);
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
                 r2r_rank_options ro = {
                     .pair_rules = 1, .eq_invariant = 1, .source_mix = 1, .gain_prior_db = R2R_RANK_GAIN_PRIOR_DB};
                 float ref_dyn[R2R_DYNSIG_DIM];
-                const size_t td = other_guitar ? (d + 1) % proto.ndis : d;
+                const size_t td = take ? (size_t)bench_take_di(&proto, d) : d;
                 double probe_least = NAN; /* take: the ranking from the reference alone, kept for the blend */
                 size_t nb = 0;
                 if (take) {
