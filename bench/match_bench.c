@@ -4,7 +4,9 @@
  * the same rig with another DI panned right, and a bass DI through ampeg.nam in the
  * centre, so the default dsp isolation has real work. Prints seconds per stage for the
  * default (dsp isolation), --isolation none, --di with another take and --di with the
- * left guitar's own take (found in the mix: null tests), and the peak RSS.
+ * left guitar's own take (found in the mix: null tests), --di with another guitar said so
+ * (--di-guitar other: matched from the reference alone, the DI plays the previews), and
+ * the peak RSS.
  *
  * usage: match_bench [RUNS]   (default 3; the median is reported) */
 #include <stdio.h>
@@ -64,16 +66,18 @@ int main(int argc, char **argv)
     printf("\nmatch_bench: a %.0f s stereo mix against %s (median of %d runs)\n\n", REF_S, "the whole dev library", runs);
     printf("  %-26s %7s %7s %7s %7s %7s %7s %7s   %7s\n", "run", "read", "isolate", "analyse", "retrieve", "verify",
            "fit", "preview", "total");
-    const char *names[4] = {"default (dsp)", "--isolation none", "--di lunar-guitar", "--di power-guitar (own)"};
+    const char *names[5] = {"default (dsp)", "--isolation none", "--di lunar-guitar", "--di power-guitar (own)",
+                            "--di lunar, --di-guitar other"};
     const char *keys[8] = {"read", "isolate", "analyse", "retrieve", "verify", "optimize", "previews", "total"};
-    for (int mode = 0; mode < 4; mode++) {
+    for (int mode = 0; mode < 5; mode++) {
         double v[8][16];
         int got = 0;
         for (int k = 0; k < runs && k < 16; k++) {
             r2r_match_options o = {0};
             o.library = lib, o.out_dir = out;
             o.isolation = mode == 1 ? 0 : -1;
-            o.di_path = mode == 2 ? di : mode == 3 ? own : NULL;
+            o.di_path = mode == 2 || mode == 4 ? di : mode == 3 ? own : NULL;
+            o.di_guitar = mode == 4 ? R2R_DI_GUITAR_OTHER : R2R_DI_GUITAR_AUTO;
             r2r_match_summary sum;
             if (r2r_match(ref, &o, &sum) != R2R_OK) {
                 fprintf(stderr, "match_bench: %s\n", r2r_last_error());

@@ -15,7 +15,7 @@
  * alone, R2R_EVAL_ONLY=mix the band-mix row (R2R_EVAL_MIX=centred, the default: bass and drums
  * centred; room: as a stereo recording; mono: the guitar centred too, a mono file; alone: the
  * guitar alone, dsp isolation forced); R2R_EVAL_DIS and R2R_EVAL_CABS replace the DIs and
- * cabinets (held-out runs). */
+ * cabinets (held-out runs); R2R_EVAL_DI_GUITAR=auto|same|other sets r2r match's --di-guitar. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +44,7 @@
 
 /* The protocol's DIs and cabinets (benchutil). */
 static bench_protocol proto;
+static int di_guitar; /* r2r_di_guitar of the --di rows (R2R_EVAL_DI_GUITAR) */
 
 /* Another take of the same guitar for R2R_EVAL_ONLY=take (bench_protocol_take), written
  * to path (r2r match brings any DI to its level itself). */
@@ -138,6 +139,7 @@ typedef struct {
     char pick[96]; /* the balanced recipe's capture */
     double pick_gain;
     double top_hz; /* the top of the bands the match compared (reference.matched_hz) */
+    double share;  /* retrieval.probe_share (another take), else NAN */
 } match_result;
 
 static int eval_match(const char *lib, const char *work, const char *refp, int isolation, const char *di,
@@ -149,7 +151,7 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
     snprintf(recp, sizeof recp, "%s/recipe.json", outd);
     snprintf(renp, sizeof renp, "%s/render.wav", work);
     r2r_match_options o = {0};
-    o.library = lib, o.out_dir = outd, o.isolation = isolation, o.di_path = di;
+    o.library = lib, o.out_dir = outd, o.isolation = isolation, o.di_path = di, o.di_guitar = di_guitar;
     r2r_match_summary sum;
     double tm = bench_now();
     if (r2r_match(refp, &o, &sum) != R2R_OK) {
@@ -173,6 +175,8 @@ static int eval_match(const char *lib, const char *work, const char *refp, int i
     mr->pick[0] = 0, mr->pick_gain = NAN;
     const cJSON *mh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "reference"), "matched_hz");
     mr->top_hz = cJSON_GetArraySize(mh) == 2 ? cJSON_GetArrayItem(mh, 1)->valuedouble : NAN;
+    const cJSON *sh = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "probe_share");
+    mr->share = cJSON_IsNumber(sh) ? sh->valuedouble : NAN;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "candidates"))
     {
         if (strcmp(cJSON_GetObjectItem(e, "flavor")->valuestring, "balanced")) continue;
@@ -267,6 +271,11 @@ int main(int argc, char **argv)
     int stride = argc > 1 ? atoi(argv[1]) : 1;
     bench_protocol_init(&proto);
     if (bench_take_di(&proto, 0) < 0) return 2;
+    const char *dg = getenv("R2R_EVAL_DI_GUITAR");
+    if (dg && (di_guitar = r2r_di_guitar_parse(dg)) < 0) {
+        fprintf(stderr, "match_eval: R2R_EVAL_DI_GUITAR is auto, same or other\n");
+        return 2;
+    }
     if (stride < 1) stride = 1;
     char lib[256];
     double t0 = bench_now();
@@ -401,9 +410,11 @@ int main(int argc, char **argv)
             if (!full) { /* R2R_EVAL_ONLY: that row alone */
                 const match_result *one = run_ref ? &mr : run_di ? &md : &mm;
                 if (getenv("R2R_EVAL_VERBOSE"))
-                    fprintf(stderr, "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), pick %.40s %+5.1f dB, to %.0f Hz\n",
+                    fprintf(stderr,
+                            "\n%-40.40s %-16s %+5.1f dB: rank %d (top %.40s), IR %d, tone %.2f (flat %.2f), "
+                            "pick %.40s %+5.1f dB, to %.0f Hz, share %.3f\n",
                             caps[c], proto.dis[d], gdb, one->crank, one->top, one->irank, one->tone, one->tone_flat, one->pick,
-                            one->pick_gain, one->top_hz);
+                            one->pick_gain, one->top_hz, one->share);
                 fprintf(stderr, "\r%d references", run_ref ? ours.n : run_di ? withdi.n : inmix.n);
                 continue;
             }
@@ -488,10 +499,13 @@ int main(int argc, char **argv)
     if (!only || only_ref) print_tally("r2r match (joint, verified)", &ours);
     if (!only || only_ref) print_tally("r2r match, its EQ left flat", &noeq);
     if (!only || only_di) print_tally("r2r match --di (the performance's DI)", &withdi);
-    if (only_take)
-        print_tally(bench_take_di(&proto, 0) != 0 ? "r2r match --di (a take of another guitar)"
-                                                  : "r2r match --di (another take, the same guitar)",
-                    &withdi);
+    if (only_take) {
+        char row[96];
+        snprintf(row, sizeof row, "r2r match --di (%s, --di-guitar %s)",
+                 bench_take_di(&proto, 0) != 0 ? "a take of another guitar" : "another take, the same guitar",
+                 r2r_di_guitar_name(di_guitar));
+        print_tally(row, &withdi);
+    }
     if (!only || only_mix) print_tally("r2r match on a band mix (dsp isolation)", &inmix);
     if (!only) {
         print_tally("seed method (baseline)", &base);

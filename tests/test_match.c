@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "r2r/retrieve.h"
 #include "r2r/isolate.h"
 #include "r2r/synth.h"
+
+#include "match/recipe.h"
 
 static char lib[4096], work[4096];
 
@@ -190,6 +193,17 @@ static void check_recipe(const char *dir, cJSON **out)
     *out = r;
 }
 
+/* recipe.md in dir says `words`. */
+static void md_says(const char *dir, const char *words)
+{
+    char p[8400];
+    snprintf(p, sizeof p, "%s/recipe.md", dir);
+    char *md = read_file(p, NULL);
+    assert_non_null(md);
+    if (!strstr(md, words)) fail_msg("%s does not say \"%s\"", p, words);
+    free(md);
+}
+
 static int rank_of(const cJSON *list, const char *needle)
 {
     int i = 0;
@@ -320,14 +334,8 @@ static void test_match_end_to_end(void **state)
     assert_true(isnan(sum.margin_db));
     assert_null(strstr(sum.warnings, "the capture is uncertain"));
     cJSON_Delete(r);
-    {
-        char mdp[8400];
-        snprintf(mdp, sizeof mdp, "%s/recipe.md", out);
-        char *md = read_file(mdp, NULL);
-        assert_non_null(md);
-        assert_non_null(strstr(md, "Null test with your DI"));
-        free(md);
-    }
+    md_says(out, "Null test with your DI");
+    md_says(out, "is the reference's own take");
 
     /* The reference starts 2.5 s into the take (an edit): the DI is still found in it. */
     {
@@ -372,6 +380,116 @@ static void test_match_end_to_end(void **state)
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(L0, "probe_db")));
     assert_int_equal(strstr(sum.warnings, "leans on the probes") != NULL, other_share > 0.5);
     cJSON_Delete(r);
+
+    /* --di-guitar other (the player says it is another guitar): the DI takes no part in the
+     * match — the lists and the pick are those from the reference alone (out1) — and plays
+     * the previews (as long as the DI, not the probes). */
+    {
+        snprintf(out, sizeof out, "%s/out_di_other", work);
+        o.out_dir = out, o.di_guitar = R2R_DI_GUITAR_OTHER;
+        if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match --di-guitar other: %s", r2r_last_error());
+        print_message("--di-guitar other: balanced = %s + %s at %+.1f dB\n", sum.flavor[0].capture, sum.flavor[0].ir,
+                      sum.flavor[0].input_gain_db);
+        assert_null(strstr(sum.warnings, "not the reference's own take"));
+        assert_null(strstr(sum.warnings, "leans on the probes"));
+        check_recipe(out, &r);
+        const cJSON *dj = cJSON_GetObjectItem(r, "di");
+        assert_string_equal(s_of(dj, "guitar"), "other");
+        assert_string_equal(s_of(dj, "role"), "previews");
+        rt = cJSON_GetObjectItem(r, "retrieval");
+        assert_null(cJSON_GetObjectItem(rt, "probe_share"));
+        char p1[8400];
+        snprintf(p1, sizeof p1, "%s/out1/recipe.json", work);
+        cJSON *alone = load_json(p1);
+        const cJSON *la = cJSON_GetObjectItem(cJSON_GetObjectItem(alone, "retrieval"), "captures");
+        const cJSON *lo = cJSON_GetObjectItem(rt, "captures");
+        assert_int_equal(cJSON_GetArraySize(lo), cJSON_GetArraySize(la));
+        for (int q = 0; q < cJSON_GetArraySize(la); q++)
+            assert_string_equal(s_of(cJSON_GetArrayItem(lo, q), "name"), s_of(cJSON_GetArrayItem(la, q), "name"));
+        const cJSON *ca = cJSON_GetArrayItem(cJSON_GetObjectItem(alone, "candidates"), 0);
+        const cJSON *co = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0);
+        assert_string_equal(s_of(cJSON_GetObjectItem(co, "capture"), "name"),
+                            s_of(cJSON_GetObjectItem(ca, "capture"), "name"));
+        assert_float_equal(cJSON_GetObjectItem(co, "input_gain_db")->valuedouble,
+                           cJSON_GetObjectItem(ca, "input_gain_db")->valuedouble, 1e-9);
+        cJSON_Delete(alone);
+        cJSON_Delete(r);
+        r2r_audio pv, dv;
+        snprintf(p1, sizeof p1, "%s/preview_balanced.wav", out);
+        assert_int_equal(r2r_audio_read(p1, 0, &pv), R2R_OK);
+        assert_int_equal(r2r_di_load(di_other, &dv), R2R_OK);
+        assert_int_equal(pv.frames, dv.frames);
+        r2r_audio_free(&pv), r2r_audio_free(&dv);
+        md_says(out, "is another guitar");
+        /* the reference's own take said to be another guitar: kept out of the match, but said */
+        snprintf(out, sizeof out, "%s/out_own_said_other", work);
+        o.out_dir = out, o.di_path = di_true;
+        if (r2r_match(ref, &o, &sum) != R2R_OK)
+            fail_msg("match --di own take, --di-guitar other: %s", r2r_last_error());
+        assert_int_equal(sum.di_aligned, 0);
+        assert_non_null(strstr(sum.warnings, "lines up with the reference"));
+        /* --di-guitar same: the take alone ranks, however far it is (no share, no warning) */
+        snprintf(out, sizeof out, "%s/out_di_same", work);
+        o.out_dir = out, o.di_path = di_other, o.di_guitar = R2R_DI_GUITAR_SAME;
+        if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match --di-guitar same: %s", r2r_last_error());
+        check_recipe(out, &r);
+        assert_string_equal(s_of(cJSON_GetObjectItem(r, "di"), "role"), "take");
+        md_says(out, "played every candidate");
+        rt = cJSON_GetObjectItem(r, "retrieval");
+        assert_float_equal(cJSON_GetObjectItem(rt, "probe_share")->valuedouble, 0.0, 1e-12);
+        assert_null(strstr(sum.warnings, "leans on the probes"));
+        cJSON_Delete(r);
+        o.di_guitar = R2R_DI_GUITAR_AUTO;
+        /* an unknown kind is refused */
+        o.di_guitar = 3;
+        assert_int_equal(r2r_match(ref, &o, &sum), R2R_ERR_INPUT);
+        o.di_guitar = R2R_DI_GUITAR_AUTO;
+        assert_int_equal(r2r_di_guitar_parse("other"), R2R_DI_GUITAR_OTHER);
+        assert_int_equal(r2r_di_guitar_parse("same"), R2R_DI_GUITAR_SAME);
+        assert_int_equal(r2r_di_guitar_parse("auto"), R2R_DI_GUITAR_AUTO);
+        assert_int_equal(r2r_di_guitar_parse("Other"), -1);
+        assert_int_equal(r2r_di_guitar_parse(NULL), -1);
+        assert_string_equal(r2r_di_guitar_name(R2R_DI_GUITAR_SAME), "same");
+    }
+
+    /* A DI that lines up with the reference but that no capture nulls against: the same
+     * part played again does that (jazz_hop's DI repeats its phrase, and its last 5 s line
+     * up with its first 7 s just over the sharpness needed; every null -0.2 to -0.5 dB).
+     * Made sure here: power's DI 1-7 s under white noise 12 dB louder lines up far over
+     * the sharpness needed, and nulls nowhere. Said, and matched as another take. */
+    {
+        r2r_audio da;
+        assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &da), R2R_OK);
+        assert_true(da.frames >= 7 * 48000 && da.sample_rate == 48000);
+        const size_t len = 6 * 48000;
+        float *seg = da.data + 48000;
+        double rms = 0;
+        for (size_t q = 0; q < len; q++) rms += (double)seg[q] * seg[q];
+        rms = sqrt(rms / (double)len);
+        const double amp = rms * pow(10.0, 12.0 / 20.0) * sqrt(3.0); /* uniform noise of that RMS */
+        uint32_t lcg = 12345u;
+        for (size_t q = 0; q < len; q++) {
+            lcg = lcg * 1664525u + 1013904223u;
+            seg[q] += (float)(amp * (2.0 * (double)lcg / 4294967296.0 - 1.0));
+        }
+        char part2[8300];
+        snprintf(part2, sizeof part2, "%s/di_under_noise.wav", work);
+        assert_int_equal(r2r_audio_write_wav(part2, seg, len, 1, 48000), R2R_OK);
+        r2r_audio_free(&da);
+        const char *ref_rep = ref;
+        snprintf(out, sizeof out, "%s/out_repeat", work);
+        o.out_dir = out, o.di_path = part2;
+        if (r2r_match(ref_rep, &o, &sum) != R2R_OK) fail_msg("match --di (no null): %s", r2r_last_error());
+        print_message("a DI that lines up but does not null: aligned %d, warnings: %s\n", sum.di_aligned, sum.warnings);
+        assert_int_equal(sum.di_aligned, 0);
+        assert_non_null(strstr(sum.warnings, "no capture nulls against it"));
+        assert_null(strstr(sum.warnings, "no alignment found"));
+        check_recipe(out, &r);
+        assert_string_equal(s_of(cJSON_GetObjectItem(r, "di"), "role"), "take");
+        const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "candidates"), 0);
+        assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(c0, "loss"), "null_db"));
+        cJSON_Delete(r);
+    }
 
     /* Another take of the same guitar (the reference plays the DI's first 12 s, the DI given
      * is its last 13 s): every capture plays it, the ranking and the pick use its renders
@@ -700,6 +818,8 @@ static void test_bad_input(void **state)
     assert_int_equal(run_cli(NULL, 0, a4), 2);
     const char *a5[] = {"match", p, "--library", lib, "--isolation", "magic", NULL};
     assert_int_equal(run_cli(NULL, 0, a5), 2);
+    const char *a6[] = {"match", p, "--library", lib, "--di-guitar", "banjo", NULL};
+    assert_int_equal(run_cli(NULL, 0, a6), 2);
     /* too short */
     assert_int_equal(match_tone("a 0.5 s file", "short.wav", 48000, 0.5, 0.2, 1, lib, out, NULL, 0), 1);
     /* 10 minutes at 8 kHz, clipped, stereo: works, with warnings in the recipe */

@@ -277,6 +277,7 @@ static void test_flow(void **state)
     free(r.body);
     check("GET", id, "audio/di", 200, "the DI");
     expect(http("POST", path, NULL, notaudio, NULL), 400, "a DI that is not audio");
+    post_task(id, "match?di_guitar=banjo", 400); /* what the DI is: auto, same or other */
 
     const long t = post_task(id, "match", 202);
     post_task(id, "match", 409); /* one match at a time per project */
@@ -380,6 +381,21 @@ static void test_flow(void **state)
     assert_non_null(strstr(cJSON_GetObjectItem(done, "message")->valuestring, "confidence"));
     cJSON_Delete(done);
 
+    /* the DI said to be another guitar: the match runs from the reference alone, the DI
+     * plays the previews (recipe.json "di") */
+    const long tg = post_task(id, "match?di_guitar=other", 202);
+    done = wait_task(id, tg);
+    assert_string_equal(cJSON_GetObjectItem(done, "status")->valuestring, "completed");
+    cJSON_Delete(done);
+    snprintf(path, sizeof path, "/projects/%s/recipe", id);
+    r = http("GET", path, NULL, NULL, NULL);
+    assert_int_equal(r.code, 200);
+    o = json_of(&r);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "di"), "guitar")->valuestring, "other");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "di"), "role")->valuestring, "previews");
+    cJSON_Delete(o);
+    free(r.body);
+
     /* listed, described, deleted */
     r = http("GET", "/projects", NULL, NULL, NULL);
     assert_int_equal(r.code, 200);
@@ -389,7 +405,7 @@ static void test_flow(void **state)
     r = http("GET", path, NULL, NULL, NULL);
     o = json_of(&r);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "has_results")));
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "tasks")), 2);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "tasks")), 3); /* two matches, one isolation */
     cJSON_Delete(o);
     free(r.body);
     r = http("DELETE", path, NULL, NULL, NULL);

@@ -62,6 +62,7 @@ function renderProject() {
     ? `${p.source.name}: ${p.source.duration_s.toFixed(1)} s, ${p.source.sample_rate} Hz, ${p.source.channels} ch`
     : p ? 'No audio yet.' : 'Create a project to start.';
   $('di-info').textContent = p && p.di ? '— DI uploaded, matches use it' : '';
+  $('di-kind').hidden = !(p && p.di);
   $('run-isolate').disabled = !has;
   $('run-match').disabled = !has;
   $('project-delete').disabled = !p;
@@ -105,7 +106,9 @@ function setProgress(f, msg) {
 async function startTask(kind) {
   showError('');
   try {
-    const { task_id } = await api('POST', `/projects/${state.project.id}/${kind}`);
+    const p = state.project;
+    const q = kind === 'match' && p.di ? `?di_guitar=${encodeURIComponent($('di-guitar').value)}` : '';
+    const { task_id } = await api('POST', `/projects/${p.id}/${kind}${q}`);
     watchTask(task_id);
   } catch (e) {
     showError(e.message);

@@ -17,10 +17,25 @@ extern "C" {
 /* Progress: fraction 0..1 of the whole match and the stage's name. */
 typedef void (*r2r_match_progress_fn)(double fraction, const char *stage, void *user);
 
+/* What the DI given with --di is, when it is not the reference's own take (that one is
+ * recognised by alignment and null-tested, whatever this says). */
+typedef enum {
+    R2R_DI_GUITAR_AUTO = 0, /* measured: the take ranks the captures, leaning on the probes when
+                               they explain the reference better (another guitar, other pickups) */
+    R2R_DI_GUITAR_SAME,     /* the reference's own guitar, another take: the take alone ranks */
+    R2R_DI_GUITAR_OTHER     /* another guitar: the rig is matched from the reference alone (the
+                               probes), the DI plays the previews */
+} r2r_di_guitar;
+
+/* "auto", "same", "other" → r2r_di_guitar; -1 for anything else. */
+int r2r_di_guitar_parse(const char *name);
+const char *r2r_di_guitar_name(int g);
+
 typedef struct {
     const char *library;   /* LIB root, indexed (r2r index build) */
     const char *out_dir;   /* created if missing; recipe files go here */
     const char *di_path;   /* optional: previews play this DI instead of the probes */
+    int di_guitar;         /* r2r_di_guitar: what di_path is (0: auto) */
     int isolation;         /* r2r_iso_backend, or -1 for the default (dsp) */
     r2r_optimizer optimizer;
     int top_k;             /* length of the ranked retrieval lists (default 10) */

@@ -15,7 +15,8 @@
 static int match_usage(void)
 {
     printf("usage: r2r match REFERENCE [--library LIB] [--out DIR] [--di MY_DI.wav]\n"
-           "                 [--isolation none|mock|dsp|command] [--optimizer coord|cmaes]\n"
+           "                 [--di-guitar auto|same|other] [--isolation none|mock|dsp|command]\n"
+           "                 [--optimizer coord|cmaes]\n"
            "                 [--top-k K] [--top-m M] [--seed N]\n\n"
            "Finds the capture, cabinet IR, input gain and 6-band EQ in LIB that sound like\n"
            "REFERENCE (any audio file; a mix or an isolated guitar), in three flavors\n"
@@ -26,6 +27,11 @@ static int match_usage(void)
            "                  searched with it (far more reliable), and the previews play it;\n"
            "                  when it is the reference's own take, every capture is null-tested\n"
            "                  against the reference (the amp is then identified almost always)\n"
+           "  --di-guitar G   what that DI is when it is not the reference's own take: same (the\n"
+           "                  reference's guitar: the DI ranks the captures), other (another\n"
+           "                  guitar: the rig is matched from the reference alone, the DI only\n"
+           "                  plays the previews) or auto (default: measured, see the README);\n"
+           "                  env RTR_DI_GUITAR\n"
            "  --isolation B   dsp (default: drums, bass and cymbals suppressed, stereo panning\n"
            "                  used; a reference that already looks like an isolated guitar is\n"
            "                  kept as it is), none (an isolated guitar), command (an external\n"
@@ -60,6 +66,8 @@ int cmd_match(int argc, char **argv)
         if (!strcmp(env, "cmaes")) o.optimizer = R2R_OPT_CMAES;
         else if (strcmp(env, "coord")) return cli_usage_error("match", "RTR_OPTIMIZER=%s is not coord|cmaes", env);
     }
+    if ((env = getenv("RTR_DI_GUITAR")) && *env && (o.di_guitar = r2r_di_guitar_parse(env)) < 0)
+        return cli_usage_error("match", "RTR_DI_GUITAR=%s is not auto|same|other", env);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -67,7 +75,11 @@ int cmd_match(int argc, char **argv)
         if (!strcmp(a, "--library") && v) o.library = v, i++;
         else if (!strcmp(a, "--out") && v) o.out_dir = v, i++;
         else if (!strcmp(a, "--di") && v) o.di_path = v, i++;
-        else if (!strcmp(a, "--isolation") && v) {
+        else if (!strcmp(a, "--di-guitar") && v) {
+            if ((o.di_guitar = r2r_di_guitar_parse(v)) < 0)
+                return cli_usage_error("match", "--di-guitar wants auto, same or other");
+            i++;
+        }        else if (!strcmp(a, "--isolation") && v) {
             if (!parse_backend(v, &o.isolation)) return cli_usage_error("match", "unknown isolation backend %s", v);
             i++;
         } else if (!strcmp(a, "--optimizer") && v) {
@@ -105,6 +117,8 @@ int cmd_match(int argc, char **argv)
     printf("reference: %.1f s, isolation %s (confidence %.2f)\n", sum.duration_s, sum.backend, sum.confidence);
     if (sum.di_aligned)
         printf("your DI is this take: the amps were null-tested against it (balanced: %.1f dB)\n", sum.null_db);
+    else if (o.di_path && o.di_guitar == R2R_DI_GUITAR_OTHER)
+        printf("your DI is another guitar: the rig was matched from the reference alone; the previews play your DI\n");
     printf("\n");
     printf("%-9s %-44s %-22s %8s %10s\n", "flavor", "capture", "cabinet IR", "gain", "match");
     for (int f = 0; f < R2R_FLAVOR_COUNT; f++)

@@ -78,6 +78,12 @@
  * ALIGN_MIN_SHARPNESS over the other lags means the same take (unrelated takes stay
  * near 5, see r2r_align). */
 #define ALIGN_MIN_SHARPNESS 12.0
+/* ... unless no capture nulls against it: the same part played again (a looped riff
+ * lines up as sharply) leaves every null near 0 dB. The deepest prescreen null must
+ * reach this (dB): measured on 1.5 s, a repeat of jazz_hop's phrase gave -0.5 dB (every
+ * capture -0.2 to -0.5), the true take -8.5 dB alone and -2.8 dB in a mix of two
+ * guitars and a bass. Then the DI is another take: its spectral path. */
+#define ALIGN_NULL_MAX_DB -1.5
 /* Welch frames of the coherence: 85 ms. A cabinet IR much longer than that (a 250 ms
  * one: measured) makes the true amp's null shallower, for every candidate alike. */
 #define NULL_NFFT 4096
@@ -1046,6 +1052,20 @@ static int lower_top(double *max_hz, double hz)
 
 static double to_score(double dist_db) { return round(1000.0 / (1.0 + dist_db / 3.0)) / 1000.0; }
 
+static const char *const DI_GUITAR_NAMES[] = {"auto", "same", "other"};
+
+int r2r_di_guitar_parse(const char *name)
+{
+    for (int g = 0; name && g < (int)(sizeof DI_GUITAR_NAMES / sizeof *DI_GUITAR_NAMES); g++)
+        if (!strcmp(name, DI_GUITAR_NAMES[g])) return g;
+    return -1;
+}
+
+const char *r2r_di_guitar_name(int g)
+{
+    return g >= 0 && g < (int)(sizeof DI_GUITAR_NAMES / sizeof *DI_GUITAR_NAMES) ? DI_GUITAR_NAMES[g] : "?";
+}
+
 r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r_match_summary *sum)
 {
     const double t_start = now_s();
@@ -1053,8 +1073,14 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     if (o.top_k <= 0) o.top_k = DEFAULT_K;
     /* With the user's DI, candidates are verified and their gains searched on it; with
      * the probes that ranks no better than the index (bench/match_eval: capture top-3
-     * 25 % against 39 %), so the probes only check the spectra there. */
-    const int searched = o.di_path != NULL;
+     * 25 % against 39 %), so the probes only check the spectra there. A DI of another
+     * guitar (--di-guitar other) takes no part in the match: its colour would be read
+     * as the rig's (bench/match_eval, another guitar's take, dev / held out: capture
+     * top-1 / top-3 29 / 50 % by it alone, 41 / 62 and 57 / 72 % leaning on the probes,
+     * 49 / 72 and 62 / 83 % from the reference alone); it plays the previews. */
+    if (o.di_guitar < R2R_DI_GUITAR_AUTO || o.di_guitar > R2R_DI_GUITAR_OTHER)
+        return r2r_fail(R2R_ERR_INPUT, "unknown DI kind %d (auto, same or other)", o.di_guitar);
+    const int searched = o.di_path != NULL && o.di_guitar != R2R_DI_GUITAR_OTHER;
     if (o.top_m <= 0) o.top_m = searched ? DEFAULT_M_DI : DEFAULT_M;
     if (o.top_m > MAX_M) o.top_m = MAX_M;
     const int auto_iso = o.isolation < 0;
@@ -1071,6 +1097,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     float *mono = NULL, *seg = NULL, *di = NULL, *prev = NULL, *chain = NULL, *ybuf = NULL, *each = NULL;
     double *probe_best = NULL; /* another take: each capture's least distance from the reference alone */
     r2r_combo *all = NULL;
+    double *nul = NULL; /* the reference's own take: each capture's prescreen null (dB) ... */
+    int *nul_g = NULL;  /* ... at this grid gain */
     r2r_features *fx = NULL;
     r2r_amp *nams[MAX_M] = {0};
     float *irs[MAX_M] = {0};
@@ -1223,7 +1251,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * the probes looks like more gain: a weak prior keeps the capture's own input level
      * where the spectra barely differ (with a DI, the gain is searched on it). */
     r2r_rank_options ro = {.max_hz = max_hz, .pair_rules = 1, .eq_invariant = 1, .source_mix = 1,
-                           .gain_prior_db = o.di_path ? 0.0 : R2R_RANK_GAIN_PRIOR_DB};
+                           .gain_prior_db = searched ? 0.0 : R2R_RANK_GAIN_PRIOR_DB};
     /* Without the dynamics term: the index's dynamics are the probes' (single plucks
      * ringing out, mutes, silences), a performance's are not, so the term only measured
      * how unlike a real performance the probes are, and favoured the most compressed
@@ -1261,7 +1289,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * of the references whose runner-up came within MARGIN_CLOSE_DB, in 83 / 92 % beyond
      * it, 96 / 99 % beyond 0.4 dB. With a DI the candidates are judged on its renders instead. */
     sum->margin_db = NAN;
-    for (size_t r = 1; !o.di_path && r < nall; r++)
+    for (size_t r = 1; !searched && r < nall; r++)
         if (all[r].capture != all[0].capture) {
             sum->margin_db = all[r].distance_db - all[0].distance_db;
             if (sum->margin_db < MARGIN_CLOSE_DB)
@@ -1275,31 +1303,58 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * loudest stretch, up to VERIFY_DI_MAX_S), else the probes. */
     if ((s = preview_di(o.di_path, &ps, &di, &di_n)) != R2R_OK) goto out;
     const float *vsrc[R2R_MIX_MAX_PROBES];
-    size_t vlen[R2R_MIX_MAX_PROBES], nv = 0;
-    if (searched) {
-        vsrc[0] = di + r2r_loudest_stretch(di, di_n, VERIFY_DI_MAX_S, &vlen[0]), nv = 1;
-    } else
+    size_t vlen[R2R_MIX_MAX_PROBES], nv = 0, dlen = 0;
+    const float *dsrc = o.di_path ? di + r2r_loudest_stretch(di, di_n, VERIFY_DI_MAX_S, &dlen) : NULL;
+    if (searched) vsrc[0] = dsrc, vlen[0] = dlen, nv = 1;
+    else
         for (size_t p = 0; p < ps.count && p < R2R_MIX_MAX_PROBES; p++) vsrc[nv] = ps.audio[p], vlen[nv++] = ps.len[p];
     const float *aligned = NULL; /* the reference under the DI window when the DI is its own take */
-    if (searched) {
+    if (dsrc) {
         report(&o, 0.37, "looking for your DI's take in the reference");
         long lag = 0;
         double sharp = 0;
-        if (vlen[0] >= 2 * R2R_SAMPLE_RATE &&
-            r2r_align(mono, a.frames, vsrc[0], vlen[0], &lag, &sharp) == R2R_OK && sharp >= ALIGN_MIN_SHARPNESS) {
+        if (dlen >= 2 * R2R_SAMPLE_RATE && r2r_align(mono, a.frames, dsrc, dlen, &lag, &sharp) == R2R_OK &&
+            sharp >= ALIGN_MIN_SHARPNESS) {
             /* the part of the window that lies inside the reference; the null test reads the
              * reference as it is (other instruments only lower every null alike, while a
              * separation's masks would distort the guitar itself) */
             const size_t from = lag < 0 ? (size_t)(-lag) : 0;
-            const size_t to = (long)a.frames - lag < (long)vlen[0] ? (size_t)((long)a.frames - lag) : vlen[0];
-            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
+            const size_t to = (long)a.frames - lag < (long)dlen ? (size_t)((long)a.frames - lag) : dlen;
+            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE && !searched)
+                warn(sum, "your DI lines up with the reference (its own take?), but --di-guitar other keeps it out "
+                          "of the match; with --di-guitar auto it would be null-tested against it");
+            else if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
                 vsrc[0] += from, vlen[0] = to - from;
                 aligned = mono + (lag + (long)from);
                 sum->di_aligned = 1;
                 if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
             }
         }
-        if (!aligned)
+        if (aligned) { /* every capture null-tested on a short loud stretch; one must null */
+            nul = malloc((NC + 1) * sizeof *nul), nul_g = malloc((NC + 1) * sizeof *nul_g);
+            if (!nul || !nul_g) {
+                s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            report(&o, 0.38, "null-testing every capture with your DI");
+            size_t pw;
+            const size_t at = r2r_loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &pw);
+            null_prescreen(db, &o, vsrc[0] + at, aligned + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
+            double deepest = INFINITY;
+            for (size_t e = 0; e < NC; e++)
+                if (isfinite(nul[e]) && nul[e] < deepest) deepest = nul[e];
+            if (!(deepest <= ALIGN_NULL_MAX_DB)) {
+                warn(sum, "your DI lines up with the reference, but no capture nulls against it (deepest %.1f dB): "
+                          "the same part played again, not this take; candidates are compared by their spectra "
+                          "through it",
+                     deepest);
+                aligned = NULL, sum->di_aligned = 0;
+                vsrc[0] = dsrc, vlen[0] = dlen;
+                if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_DI;
+                free(nul), free(nul_g);
+                nul = NULL, nul_g = NULL;
+            }
+        } else if (searched)
             warn(sum, "your DI is not the reference's own take (no alignment found): candidates are compared by "
                       "their spectra through it, not by a null test");
     }
@@ -1331,7 +1386,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if (s != R2R_OK) goto out;
         const double take_least = all[0].distance_db;
         probe_share = r2r_retrieval_probe_share(take_least, probe_least);
-        if (probe_share <= R2R_PROBE_SHARE_FROM) probe_share = 0.0; /* the take explains it best: it alone */
+        /* the take explains it best, or it is the reference's guitar (--di-guitar same): it alone */
+        if (probe_share <= R2R_PROBE_SHARE_FROM || o.di_guitar == R2R_DI_GUITAR_SAME) probe_share = 0.0;
         else {
             r2r_retrieval_blend(all, nall, probe_best, NC, probe_share);
             warn(sum, "your DI through the nearest rig explains the reference less well than the probes do (%.2f "
@@ -1357,19 +1413,13 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
      * the reference alone the recipe picks an amp (the probes cannot tell a pedal into a
      * cabinet from an amp), and its list keeps the pedals. */
     size_t *order = malloc((nall + 1) * sizeof *order), norder = 0;
-    double *nul = aligned ? malloc((NC + 1) * sizeof *nul) : NULL;
-    int *nul_g = aligned ? malloc((NC + 1) * sizeof *nul_g) : NULL;
     unsigned char *taken = aligned ? calloc(NC + 1, 1) : NULL;
-    if (!order || (aligned && (!nul || !nul_g || !taken))) {
-        free(order), free(nul), free(nul_g), free(taken);
+    if (!order || (aligned && !taken)) {
+        free(order), free(taken);
         s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
         goto out;
     }
     if (aligned) {
-        report(&o, 0.38, "null-testing every capture with your DI");
-        size_t pw;
-        const size_t at = r2r_loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &pw);
-        null_prescreen(db, &o, vsrc[0] + at, aligned + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
         for (size_t u = 0; u < NC && norder < (size_t)o.top_m; u++) {
             size_t c = NC;
             for (size_t e = 0; e < NC; e++)
@@ -1407,7 +1457,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             if (all[q].capture == x->capture && all[q].ir == x->ir) dg[all[q].gain] = all[q].distance_db;
         cd->gain_db = refined_gain(db, dg, x->gain);
     }
-    free(order), free(nul), free(nul_g), free(taken);
+    free(order), free(taken);
     if (nc == 0) {
         s = r2r_fail(R2R_ERR_INPUT, "no capture in %s could be scored", o.library);
         goto out;
@@ -1673,6 +1723,12 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     cJSON_AddStringToObject(is, "backend", sum->backend);
     cJSON_AddNumberToObject(is, "confidence", round(iso.confidence * 1000) / 1000);
     cJSON_AddStringToObject(rf, "isolated", "reference_isolated.wav");
+    if (o.di_path) { /* the player's DI and what it did: own_take (null test), take (ranking, gains), previews */
+        cJSON *dj = cJSON_AddObjectToObject(root, "di");
+        cJSON_AddStringToObject(dj, "path", o.di_path);
+        cJSON_AddStringToObject(dj, "guitar", r2r_di_guitar_name(o.di_guitar));
+        cJSON_AddStringToObject(dj, "role", aligned ? "own_take" : searched ? "take" : "previews");
+    }
     {
         const double mh[2] = {min_hz > 0 ? min_hz : R2R_RETRIEVAL_FMIN_HZ,
                               max_hz > 0 && max_hz < R2R_RETRIEVAL_FMAX_HZ ? round(max_hz) : R2R_RETRIEVAL_FMAX_HZ};
@@ -1917,6 +1973,7 @@ out:
     free(all), free(mono), free(seg), free(di), free(prev), free(chain), free(ybuf), free(each), free(probe_best);
     r2r_probes_free(&ps);
     if (fx) r2r_features_destroy(fx);
+    free(nul), free(nul_g);
     r2r_retrieval_close(db);
     r2r_isolated_free(&iso);
     r2r_audio_free(&a);

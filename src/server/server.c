@@ -8,7 +8,8 @@
  *   DELETE /projects/{id}                 → 204 (409 while a task runs)
  *   POST   /projects/{id}/import          multipart/form-data, field "file" (audio only)
  *   POST   /projects/{id}/di              the player's DI (same form): matches then use it
- *   POST   /projects/{id}/isolate|match   → 202 {"task_id"} (409 while one of the kind runs)
+ *   POST   /projects/{id}/isolate|match   → 202 {"task_id"} (409 while one of the kind runs);
+ *                                          match?di_guitar=auto|same|other says what the DI is
  *   GET    /projects/{id}/tasks/{task_id} → {"status": pending|running|completed|failed, "progress", "message"}
  *   GET    /projects/{id}/results         → {"reference", "candidates", "retrieval", "warnings"}
  *   GET    /projects/{id}/audio/{source|di|isolated|match_<flavor>}   (HTTP Range)
@@ -58,6 +59,7 @@ typedef struct job {
     int64_t task;
     char project[ID_LEN + 1];
     int is_match;
+    int di_guitar; /* r2r_di_guitar of a match */
     struct job *next;
 } job;
 
@@ -361,6 +363,7 @@ static r2r_status run_match(r2r_server *s, const job *j, char *msg, size_t cap)
     memset(&o, 0, sizeof o);
     char *di = upload_path(s, j->project, "di."); /* the player's DI, when uploaded */
     o.library = s->library, o.out_dir = out, o.di_path = di, o.isolation = -1, o.optimizer = R2R_OPT_COORD;
+    o.di_guitar = j->di_guitar;
     o.progress = on_progress, o.user = &pc;
     r2r_match_summary sum;
     char *sp = project_path(s, j->project, "match/spectra.json");
@@ -587,12 +590,15 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
     if (!strcmp(sub, "isolate") || !strcmp(sub, "match")) {
         if (!is_post) return send_error(c, 405, "POST");
         if (!has_source) return send_error(c, 400, "the project has no audio yet (import a file first)");
+        const char *dg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "di_guitar");
+        const int di_guitar = dg ? r2r_di_guitar_parse(dg) : R2R_DI_GUITAR_AUTO;
+        if (di_guitar < 0) return send_error(c, 400, "di_guitar is auto, same or other");
         int64_t task = -1;
         if (store_task_create(s->st, id, sub, &task) != R2R_OK) return send_error(c, 500, "%s", r2r_last_error());
         if (task < 0) return send_error(c, 409, "a %s task is already running on this project", sub);
         job *j = calloc(1, sizeof *j);
         if (!j) return send_error(c, 500, "out of memory");
-        j->task = task, j->is_match = !strcmp(sub, "match");
+        j->task = task, j->is_match = !strcmp(sub, "match"), j->di_guitar = di_guitar;
         memcpy(j->project, id, sizeof j->project);
         enqueue(s, j);
         cJSON *o = cJSON_CreateObject();

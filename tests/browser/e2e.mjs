@@ -31,6 +31,10 @@ try {
     await page.setInputFiles('#di-file', di);
     await page.waitForFunction(() => document.getElementById('di-info').textContent.includes('DI uploaded'), null,
       { timeout: 60000 });
+    // what the DI is played on: asked once a DI is there, r2r judges by default
+    const kind = await page.evaluate(() => [document.getElementById('di-kind').hidden,
+      document.getElementById('di-guitar').value]);
+    if (kind[0] || kind[1] !== 'auto') fail(`DI kind choice: hidden ${kind[0]}, value ${kind[1]}`);
   }
   await page.click('#run-match');
   await page.waitForFunction(() => document.querySelectorAll('#cards .card').length === 3, null, { timeout: 600000 });
