@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     printf("  %-26s %7s %7s %7s %7s %7s %7s %7s   %7s\n", "run", "read", "isolate", "analyse", "retrieve", "verify",
            "fit", "preview", "total");
     const char *names[5] = {"default (dsp)", "--isolation none", "--di lunar-guitar", "--di power-guitar (own)",
-                            "--di lunar, --di-guitar other"};
+                            "--di lunar, guitar other"};
     const char *keys[8] = {"read", "isolate", "analyse", "retrieve", "verify", "optimize", "previews", "total"};
     for (int mode = 0; mode < 5; mode++) {
         double v[8][16];
