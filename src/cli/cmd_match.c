@@ -79,7 +79,7 @@ int cmd_match(int argc, char **argv)
             if ((o.di_guitar = r2r_di_guitar_parse(v)) < 0)
                 return cli_usage_error("match", "--di-guitar wants auto, same or other");
             i++;
-        }        else if (!strcmp(a, "--isolation") && v) {
+        } else if (!strcmp(a, "--isolation") && v) {
             if (!parse_backend(v, &o.isolation)) return cli_usage_error("match", "unknown isolation backend %s", v);
             i++;
         } else if (!strcmp(a, "--optimizer") && v) {

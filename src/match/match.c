@@ -1320,14 +1320,16 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
              * separation's masks would distort the guitar itself) */
             const size_t from = lag < 0 ? (size_t)(-lag) : 0;
             const size_t to = (long)a.frames - lag < (long)dlen ? (size_t)((long)a.frames - lag) : dlen;
-            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE && !searched)
-                warn(sum, "your DI lines up with the reference (its own take?), but --di-guitar other keeps it out "
-                          "of the match; with --di-guitar auto it would be null-tested against it");
-            else if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
-                vsrc[0] += from, vlen[0] = to - from;
-                aligned = mono + (lag + (long)from);
-                sum->di_aligned = 1;
-                if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
+            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
+                if (!searched)
+                    warn(sum, "your DI lines up with the reference (its own take?), but --di-guitar other keeps it "
+                              "out of the match; with --di-guitar auto it would be null-tested against it");
+                else {
+                    vsrc[0] += from, vlen[0] = to - from;
+                    aligned = mono + (lag + (long)from);
+                    sum->di_aligned = 1;
+                    if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
+                }
             }
         }
         if (aligned) { /* every capture null-tested on a short loud stretch; one must null */

@@ -91,15 +91,13 @@ char *r2r_recipe_markdown(const cJSON *root)
         num(cJSON_GetObjectItemCaseSensitive(root, "levels"), "di_peak_dbfs", R2R_DI_PEAK_DBFS));
     const cJSON *dj = cJSON_GetObjectItemCaseSensitive(root, "di");
     const char *role = str(dj, "role", "");
-    if (!strcmp(role, "own_take"))
-        add(&b, "Your DI (`%s`) is the reference's own take: the amps were null-tested against it.\n\n",
-            str(dj, "path", "?"));
-    else if (!strcmp(role, "take"))
-        add(&b, "Your DI (`%s`) played every candidate: the captures were ranked and their gains set by how it "
-                "sounds through them.\n\n", str(dj, "path", "?"));
-    else if (!strcmp(role, "previews"))
-        add(&b, "Your DI (`%s`) is another guitar: the rig was matched from the reference alone, and the previews "
-                "play your DI through it.\n\n", str(dj, "path", "?"));
+    const char *did = !strcmp(role, "own_take") ? "is the reference's own take: the amps were null-tested against it"
+                      : !strcmp(role, "take")   ? "played every candidate: the captures were ranked and their gains "
+                                                  "set by how it sounds through them"
+                      : !strcmp(role, "previews") ? "is another guitar: the rig was matched from the reference alone, "
+                                                    "and the previews play your DI through it"
+                                                  : NULL;
+    if (did) add(&b, "Your DI (`%s`) %s.\n\n", str(dj, "path", "?"), did);
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(root, "candidates"))
     {

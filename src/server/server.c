@@ -590,8 +590,9 @@ static enum MHD_Result project_route(r2r_server *s, struct MHD_Connection *c, co
     if (!strcmp(sub, "isolate") || !strcmp(sub, "match")) {
         if (!is_post) return send_error(c, 405, "POST");
         if (!has_source) return send_error(c, 400, "the project has no audio yet (import a file first)");
-        const char *dg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "di_guitar");
-        const int di_guitar = dg ? r2r_di_guitar_parse(dg) : R2R_DI_GUITAR_AUTO;
+        const char *dg =
+            strcmp(sub, "match") ? NULL : MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "di_guitar");
+        const int di_guitar = dg ? r2r_di_guitar_parse(dg) : R2R_DI_GUITAR_AUTO; /* what a match's DI is */
         if (di_guitar < 0) return send_error(c, 400, "di_guitar is auto, same or other");
         int64_t task = -1;
         if (store_task_create(s->st, id, sub, &task) != R2R_OK) return send_error(c, 500, "%s", r2r_last_error());
