@@ -91,6 +91,10 @@ typedef struct {
  * (|error|; 6.7 held out) without it, 4.6 (4.7) with it. */
 #define R2R_RANK_GAIN_PRIOR_DB 0.2
 
+/* The gain prior's price (dB) at an input gain of gain_db: prior_db at ±12 dB, growing
+ * with the square of the gain (0 at the capture's own level). */
+double r2r_retrieval_gain_prior(double prior_db, double gain_db);
+
 r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_ltas[R2R_LTAS_BANDS],
                                  const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out,
                                  size_t k, size_t *n);

@@ -1627,7 +1627,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         /* The gain's penalty: with the DI, the seed's on leaving the grid, unless the null
          * test measured the gain; from the reference alone, the ranking's prior toward
          * the capture's own level, so the pick weighs gains as the ranking did. */
-        const double gpen = !searched ? R2R_RANK_GAIN_PRIOR_DB * (cd->gain_db / 12.0) * (cd->gain_db / 12.0)
+        const double gpen = !searched ? r2r_retrieval_gain_prior(R2R_RANK_GAIN_PRIOR_DB, cd->gain_db)
                             : aligned ? 0.0
                                       : fabs(cd->gain_db - r2r_retrieval_gain_db(db, cd->g)) / GAIN_PENALTY_DIV;
         /* From the reference alone, what the EQ fit leaves tells rigs apart poorly (its

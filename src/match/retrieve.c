@@ -783,6 +783,11 @@ void r2r_retrieval_capture_best(const r2r_combo *all, size_t n, size_t nc, doubl
             best[all[r].capture] = all[r].distance_db;
 }
 
+double r2r_retrieval_gain_prior(double prior_db, double gain_db)
+{
+    return prior_db * (gain_db / 12.0) * (gain_db / 12.0);
+}
+
 double r2r_retrieval_probe_share(double take_least_db, double probe_least_db)
 {
     if (!isfinite(take_least_db)) return 1.0;
@@ -839,7 +844,7 @@ static void *rank_worker(void *arg)
         for (size_t g = 0; g < db->G; g++) {
             const float *cs = (j->src ? j->src : db->cdb) + (c * db->G + g) * K;
             const int left_out = j->src && !isfinite(cs[0]); /* that render failed */
-            const double gp = opt ? opt->gain_prior_db * (db->gains[g] / 12.0) * (db->gains[g] / 12.0) : 0.0;
+            const double gp = opt ? r2r_retrieval_gain_prior(opt->gain_prior_db, db->gains[g]) : 0.0;
             for (size_t i = cab ? db->ni : 0; i <= db->ni; i++) {
                 double sq = 0; /* each part's distance, its own source mixture fitted */
                 for (size_t p = 0; !left_out && p < j->nparts; p++) {
