@@ -1313,26 +1313,21 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         report(&o, 0.37, "looking for your DI's take in the reference");
         long lag = 0;
         double sharp = 0;
+        const float *under = NULL; /* the reference under the DI's window, when the DI lines up */
+        size_t from = 0, to = 0;
         if (dlen >= 2 * R2R_SAMPLE_RATE && r2r_align(mono, a.frames, dsrc, dlen, &lag, &sharp) == R2R_OK &&
             sharp >= ALIGN_MIN_SHARPNESS) {
             /* the part of the window that lies inside the reference; the null test reads the
              * reference as it is (other instruments only lower every null alike, while a
              * separation's masks would distort the guitar itself) */
-            const size_t from = lag < 0 ? (size_t)(-lag) : 0;
-            const size_t to = (long)a.frames - lag < (long)dlen ? (size_t)((long)a.frames - lag) : dlen;
-            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) {
-                if (!searched)
-                    warn(sum, "your DI lines up with the reference (its own take?), but --di-guitar other keeps it "
-                              "out of the match; with --di-guitar auto it would be null-tested against it");
-                else {
-                    vsrc[0] += from, vlen[0] = to - from;
-                    aligned = mono + (lag + (long)from);
-                    sum->di_aligned = 1;
-                    if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
-                }
-            }
+            from = lag < 0 ? (size_t)(-lag) : 0;
+            to = (long)a.frames - lag < (long)dlen ? (size_t)((long)a.frames - lag) : dlen;
+            if (to > from && to - from >= 2 * R2R_SAMPLE_RATE) under = mono + (lag + (long)from);
         }
-        if (aligned) { /* every capture null-tested on a short loud stretch; one must null */
+        if (under && !searched)
+            warn(sum, "your DI lines up with the reference (its own take?), but --di-guitar other keeps it "
+                      "out of the match; with --di-guitar auto it would be null-tested against it");
+        else if (under) { /* every capture null-tested on a short loud stretch; it is this take if one nulls */
             nul = malloc((NC + 1) * sizeof *nul), nul_g = malloc((NC + 1) * sizeof *nul_g);
             if (!nul || !nul_g) {
                 s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
@@ -1340,19 +1335,20 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
             }
             report(&o, 0.38, "null-testing every capture with your DI");
             size_t pw;
-            const size_t at = r2r_loudest_stretch(vsrc[0], vlen[0], PRESCREEN_S, &pw);
-            null_prescreen(db, &o, vsrc[0] + at, aligned + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
+            const size_t at = r2r_loudest_stretch(dsrc + from, to - from, PRESCREEN_S, &pw);
+            null_prescreen(db, &o, dsrc + from + at, under + at, pw, max_hz > 0 ? max_hz : EQ_FMAX, nul, nul_g);
             double deepest = INFINITY;
             for (size_t e = 0; e < NC; e++)
                 if (isfinite(nul[e]) && nul[e] < deepest) deepest = nul[e];
-            if (!(deepest <= ALIGN_NULL_MAX_DB)) {
+            if (deepest <= ALIGN_NULL_MAX_DB) {
+                vsrc[0] = dsrc + from, vlen[0] = to - from;
+                aligned = under, sum->di_aligned = 1;
+                if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_ALIGNED;
+            } else {
                 warn(sum, "your DI lines up with the reference, but no capture nulls against it (deepest %.1f dB): "
                           "the same part played again, not this take; candidates are compared by their spectra "
                           "through it",
                      deepest);
-                aligned = NULL, sum->di_aligned = 0;
-                vsrc[0] = dsrc, vlen[0] = dlen;
-                if (opt_in->top_m <= 0) o.top_m = DEFAULT_M_DI;
                 free(nul), free(nul_g);
                 nul = NULL, nul_g = NULL;
             }
