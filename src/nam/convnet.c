@@ -87,19 +87,8 @@ r2r_status nam_convnet_create(const cJSON *cfg, nam_weights *w, const char *file
         return s;
     if (act.nslopes > 0)
         return r2r_fail(R2R_ERR_UNSUPPORTED, "%s: per-channel PReLU slopes in a ConvNet are not supported", file);
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dilations");
-    if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) < 1 || cJSON_GetArraySize(d) > MAX_BLOCKS)
-        return r2r_fail(R2R_ERR_INPUT, "%s: ConvNet needs 1..%d \"dilations\"", file, MAX_BLOCKS);
-    long dil[MAX_BLOCKS];
-    int nb = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, d)
-    {
-        if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble > 65536 ||
-            e->valuedouble != (long)e->valuedouble)
-            return r2r_fail(R2R_ERR_INPUT, "%s: ConvNet has an invalid dilation", file);
-        dil[nb++] = (long)e->valuedouble;
-    }
+    long dil[MAX_BLOCKS], nb;
+    if ((s = nam_cfg_dilations(cfg, MAX_BLOCKS, file, "ConvNet", dil, &nb)) != R2R_OK) return s;
     size_t total = 2 * (size_t)C + C + 1;
     for (int b = 0; b < nb; b++) {
         long in = b ? C : 1;
@@ -156,7 +145,7 @@ r2r_status nam_convnet_create(const cJSON *cfg, nam_weights *w, const char *file
     memcpy(N->head_w, src, (size_t)C * sizeof(float));
     if (!(src = nam_take(w, 1))) goto short_weights;
     N->head_b = src[0];
-    snprintf(info->summary, sizeof info->summary, "ConvNet %ldch %d blocks%s", C, nb, bn ? " batchnorm" : "");
+    snprintf(info->summary, sizeof info->summary, "ConvNet %ldch %ld blocks%s", C, nb, bn ? " batchnorm" : "");
     info->receptive_field = rf;
     info->prewarm_samples = rf;
     *impl = N;

@@ -75,6 +75,23 @@ r2r_status nam_cfg_bool(const cJSON *obj, const char *key, int required, int def
     return R2R_OK;
 }
 
+r2r_status nam_cfg_dilations(const cJSON *obj, long max, const char *file, const char *where, long *dil, long *n)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "dilations");
+    if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) < 1 || cJSON_GetArraySize(d) > max)
+        return r2r_fail(R2R_ERR_INPUT, "%s: %s needs 1..%ld \"dilations\"", file, where, max);
+    *n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, d)
+    {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble > 65536 ||
+            e->valuedouble != (long)e->valuedouble)
+            return r2r_fail(R2R_ERR_INPUT, "%s: %s has an invalid dilation", file, where);
+        dil[(*n)++] = (long)e->valuedouble;
+    }
+    return R2R_OK;
+}
+
 r2r_status nam_cfg_activation_value(const cJSON *v, const char *file, const char *where, int flags,
                                     nam_activation *out)
 {

@@ -52,6 +52,8 @@ r2r_status nam_cfg_int(const cJSON *obj, const char *key, long lo, long hi, int 
                        long def, const char *file, const char *where, long *out);
 r2r_status nam_cfg_bool(const cJSON *obj, const char *key, int required, int def,
                         const char *file, const char *where, int *out);
+/* The "dilations" array of obj: 1..max integers in 1..65536 into dil[], their count in *n. */
+r2r_status nam_cfg_dilations(const cJSON *obj, long max, const char *file, const char *where, long *dil, long *n);
 /* An activation from a JSON value: a name or {"type": ..., parameters}. */
 r2r_status nam_cfg_activation_value(const cJSON *v, const char *file, const char *where, int flags,
                                     nam_activation *out);

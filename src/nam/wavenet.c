@@ -317,18 +317,7 @@ static r2r_status parse_array(const cJSON *lc, int idx, const char *file, int fl
         (s = nam_cfg_bool(lc, "head_bias", 1, 0, file, where, &a->head_bias)) ||
         (s = nam_cfg_activation(lc, "activation", file, where, flags, &a->act)))
         return s;
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(lc, "dilations");
-    if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) < 1 || cJSON_GetArraySize(d) > MAX_LAYERS)
-        return r2r_fail(R2R_ERR_INPUT, "%s: %s needs 1..%d \"dilations\"", file, where, MAX_LAYERS);
-    a->nl = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, d)
-    {
-        if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble > 65536 ||
-            e->valuedouble != (long)e->valuedouble)
-            return r2r_fail(R2R_ERR_INPUT, "%s: %s has an invalid dilation", file, where);
-        a->dil[a->nl++] = (long)e->valuedouble;
-    }
+    if ((s = nam_cfg_dilations(lc, MAX_LAYERS, file, where, a->dil, &a->nl)) != R2R_OK) return s;
     return R2R_OK;
 }
 
