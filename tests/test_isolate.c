@@ -188,6 +188,52 @@ static void test_mono_and_bad_input(void **state)
     assert_int_equal(r2r_iso_backend_parse("sam"), -1);
 }
 
+typedef struct {
+    int calls, backwards;
+    double last;
+} progress_log;
+
+static void log_progress(double fraction, void *user)
+{
+    progress_log *p = user;
+    if (fraction < p->last || fraction < 0 || fraction > 1) p->backwards++;
+    p->last = fraction;
+    p->calls++;
+}
+
+/* The separation streams over the frames (a ring of frames for the time median, the
+ * overlap-add written hop by hop): inputs shorter than one frame, a frame or a ring give
+ * every sample back, finite; the progress goes forward to 1. */
+static void test_stream_edges_and_progress(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {1, 10, 1023, 4096, 4097, 14 * 1024 + 5, SR * 3};
+    for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+        const size_t n = lens[t];
+        float *x = malloc(2 * n * sizeof(float));
+        assert_non_null(x);
+        for (size_t i = 0; i < n; i++) {
+            x[2 * i] = (float)(0.5 * sin(i * 0.05) + 0.2 * sin(i * 0.9));
+            x[2 * i + 1] = (float)(0.1 * sin(i * 0.07));
+        }
+        progress_log log = {0, 0, 0.0};
+        r2r_isolated iso;
+        assert_int_equal(r2r_isolate_progress(x, n, 2, SR, R2R_ISO_DSP, log_progress, &log, &iso), R2R_OK);
+        assert_int_equal(iso.frames, n);
+        double e = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(isfinite(iso.guitar[i]));
+            e += (double)iso.guitar[i] * iso.guitar[i];
+        }
+        if (n >= 4096) assert_true(e > 0); /* the left channel's tones come through */
+        assert_int_equal(log.backwards, 0);
+        assert_float_equal(log.last, 1.0, 0.0);
+        if (n == SR * 3) assert_true(log.calls >= 20);
+        r2r_isolated_free(&iso);
+        free(x);
+    }
+}
+
 /* A mono band (one guitar, bass and drums in the centre) is a mix whatever its
  * confidence: the bass's low notes and the kick put far more of its energy below 50 Hz
  * than a guitar has there. */
@@ -247,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_si_sdr_of_backends),
         cmocka_unit_test(test_room_is_not_the_guitar),
         cmocka_unit_test(test_mono_and_bad_input),
+        cmocka_unit_test(test_stream_edges_and_progress),
         cmocka_unit_test(test_mono_band_is_a_mix),
         cmocka_unit_test(test_command_backend),
     };

@@ -66,6 +66,11 @@ typedef struct {
 void r2r_eq_runner_init(r2r_eq_runner *r, const r2r_eq *eq, double sample_rate);
 void r2r_eq_runner_process(r2r_eq_runner *r, float *x, size_t n);
 
+/* ---- STFT frames ---- */
+/* dst[i] = x[start + i] · win[i] for i < len, zero where start + i falls outside 0..n-1
+ * (a centred STFT's first and last frames). */
+void r2r_frame_load(const float *x, size_t n, long start, const float *win, float *dst, size_t len);
+
 /* ---- convolution ---- */
 typedef struct r2r_convolver r2r_convolver;
 

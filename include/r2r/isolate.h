@@ -39,6 +39,13 @@ const char *r2r_iso_backend_name(r2r_iso_backend b);
 r2r_status r2r_isolate(const float *in, size_t frames, int channels, int sample_rate,
                        r2r_iso_backend backend, r2r_isolated *out);
 
+/* The same, telling `progress` (when not NULL) how far the dsp backend has come, from 0
+ * to 1, about fifty times over the input. */
+typedef void (*r2r_iso_progress_fn)(double fraction, void *user);
+r2r_status r2r_isolate_progress(const float *in, size_t frames, int channels, int sample_rate,
+                                r2r_iso_backend backend, r2r_iso_progress_fn progress, void *user,
+                                r2r_isolated *out);
+
 void r2r_isolated_free(r2r_isolated *iso);
 
 /* Whether a dsp isolation says its input is a guitar on its own (matched untouched by

@@ -155,6 +155,11 @@ int cmd_render(int argc, char **argv)
     return s == R2R_OK ? EXIT_OK : cli_fail(s);
 }
 
+static void isolate_progress(double fraction, void *user)
+{
+    cli_progress_fraction(fraction, "separating", user);
+}
+
 int cmd_isolate(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv) || argc < 2) {
@@ -179,7 +184,10 @@ int cmd_isolate(int argc, char **argv)
     r2r_status s = r2r_audio_read(in, 0, &a);
     if (s != R2R_OK) return cli_fail(s);
     r2r_isolated iso;
-    s = r2r_isolate(a.data, a.frames, a.channels, a.sample_rate, (r2r_iso_backend)b, &iso);
+    cli_progress bar;
+    cli_progress_init(&bar, "isolating");
+    s = r2r_isolate_progress(a.data, a.frames, a.channels, a.sample_rate, (r2r_iso_backend)b, isolate_progress, &bar,
+                             &iso);
     if (s == R2R_OK) s = r2r_audio_write_wav(out, iso.guitar, iso.frames, 1, a.sample_rate);
     if (s == R2R_OK && b == R2R_ISO_DSP)
         printf("isolation dsp: confidence %.3f, %.2f %% of the energy below 50 Hz: %s\n", iso.confidence,

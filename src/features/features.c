@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "r2r/dsp.h"  /* r2r_frame_load */
 #include "r2r/ltas.h" /* r2r_fftw_thread_safe */
 
 struct r2r_features {
@@ -131,19 +132,6 @@ static int reserve(r2r_features *st, size_t frames)
     return 0;
 }
 
-/* Frame t of a centred, zero-padded STFT: samples [t·hop − n/2, t·hop + n/2). */
-static void load_frame(const float *x, size_t n, long start, const float *win, float *dst, int len)
-{
-    if (start >= 0 && start + len <= (long)n) {
-        for (int i = 0; i < len; i++) dst[i] = x[start + i] * win[i];
-        return;
-    }
-    for (int i = 0; i < len; i++) {
-        long j = start + i;
-        dst[i] = j >= 0 && j < (long)n ? x[j] * win[i] : 0.0f;
-    }
-}
-
 r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
                                     float out[R2R_FEATURES_DIM])
 {
@@ -167,7 +155,8 @@ r2r_status r2r_features_extract_raw(r2r_features *st, const float *x, size_t n,
     /* ---- STFT A: mel (64), onset mel (128), centroid, roll-off, flatness, bandwidth ---- */
     float P[FEAT_NBIN], S[FEAT_NBIN], L[FEAT_NBIN];
     for (size_t t = 0; t < T; t++) {
-        load_frame(x, n, (long)(t * FEAT_HOP) - FEAT_NFFT / 2, st->win_a, st->in_a, FEAT_NFFT);
+        /* frame t of a centred, zero-padded STFT: samples [t·hop − n/2, t·hop + n/2) */
+        r2r_frame_load(x, n, (long)(t * FEAT_HOP) - FEAT_NFFT / 2, st->win_a, st->in_a, FEAT_NFFT);
         fftwf_execute(st->plan_a);
         for (int k = 0; k < FEAT_NBIN; k++) {
             float re = st->out_a[k][0], im = st->out_a[k][1];

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "r2r/dsp.h" /* r2r_frame_load */
+
 /* ---- Slaney mel scale (librosa htk=False) ---- */
 static double hz_to_mel(double f)
 {
@@ -393,15 +395,7 @@ void feat_band_ratios(const float *x, size_t n, fftwf_plan plan, float *in, fftw
     float part[FEAT_NBIN_B];
     memset(part, 0, sizeof part);
     for (size_t t = 0; t < T; t++) {
-        long start = (long)(t * FEAT_HOP_B) - FEAT_NFFT_B / 2;
-        if (start >= 0 && start + FEAT_NFFT_B <= (long)n) {
-            for (int i = 0; i < FEAT_NFFT_B; i++) in[i] = x[start + i] * win[i];
-        } else {
-            for (int i = 0; i < FEAT_NFFT_B; i++) {
-                long j = start + i;
-                in[i] = j >= 0 && j < (long)n ? x[j] * win[i] : 0.0f;
-            }
-        }
+        r2r_frame_load(x, n, (long)(t * FEAT_HOP_B) - FEAT_NFFT_B / 2, win, in, FEAT_NFFT_B);
         fftwf_execute(plan);
         /* float partial sums over 16 frames, flushed into double */
         for (int k = 0; k < FEAT_NBIN_B; k++) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "r2r/dsp.h"  /* r2r_frame_load */
 #include "r2r/ltas.h" /* r2r_fftw_thread_safe */
 
 /* STFT of the dsp backend: 85 ms Hann windows at 75 % overlap resolve guitar
@@ -126,10 +127,9 @@ static double smoothstep(double x, double lo, double hi)
     return t * t * (3 - 2 * t);
 }
 
-/* Median of k floats (k ≤ 32) by insertion sort: tiny k, predictable branches. */
-static float median(const float *v, int k)
+/* Sorts k floats (k ≤ 32) into a by insertion: tiny k, predictable branches. */
+static void sort_small(const float *v, int k, float *a)
 {
-    float a[32];
     for (int i = 0; i < k; i++) {
         float x = v[i];
         int j = i;
@@ -139,7 +139,20 @@ static float median(const float *v, int k)
         }
         a[j] = x;
     }
-    return a[k / 2];
+}
+
+/* A sliding median's window: w holds k sorted values; `out`, one of them, leaves and
+ * `in` takes its place, w kept sorted (the hole walks to where `in` belongs). The median
+ * is then w[k / 2], the value a full sort of the same k values gives. */
+static void window_replace(float *w, int k, float out, float in)
+{
+    int i = 0;
+    while (i < k - 1 && w[i] != out) i++;
+    if (in > out)
+        for (; i + 1 < k && w[i + 1] < in; i++) w[i] = w[i + 1];
+    else
+        for (; i > 0 && w[i - 1] > in; i--) w[i] = w[i - 1];
+    w[i] = in;
 }
 
 /* The spectrum (nb bins) of the Hann-windowed frame of x starting at off (zeros outside
@@ -147,107 +160,173 @@ static float median(const float *v, int k)
 static void frame_spectrum(const float *x, size_t n, long off, const float *win, size_t N, float *buf,
                            fftwf_plan fwd, fftwf_complex *tmp, fftwf_complex *dst, size_t nb)
 {
-    for (size_t i = 0; i < N; i++) {
-        const long t = off + (long)i;
-        buf[i] = t >= 0 && (size_t)t < n ? x[t] * win[i] : 0.0f;
-    }
+    r2r_frame_load(x, n, off, win, buf, N);
     fftwf_execute(fwd);
     memcpy(dst, tmp, nb * sizeof(fftwf_complex));
 }
 
-/* Stereo (or mono) input → the dsp backend's guitar estimate. The masks need the whole
- * input (medians across frames, decisions over the whole mix), so the magnitudes, masks
- * and panning of every frame are kept (12 bytes per bin, 276 MB for a 4-minute stereo
- * song); the spectra are computed again, frame by frame, when the masks are applied
- * rather than kept (16 bytes per bin more): `r2r isolate` of that song, peak RSS 939 →
- * 587 MiB in the same time (8.6-8.9 s), the same samples. */
-static r2r_status isolate_dsp(const float *L, const float *R, size_t n, int sr, r2r_isolated *out)
+/* Frames kept by the streaming STFT: the time median's window (ISO_MED_T frames) and the
+ * frame that just left it. */
+#define ISO_RING (ISO_MED_T + 1)
+
+/* The harmonic/percussive analysis as a stream over the frames: the frames a time median
+ * needs are analysed ahead and kept in a ring, so memory does not grow with the input. */
+typedef struct {
+    const float *x[2]; /* left, right (NULL for mono) */
+    size_t n, N, hop, nb, frames;
+    size_t ka, kb;     /* the bins whose mask is wanted: ka..kb-1 */
+    int stereo, sums;  /* sums: add up the energy below ISO_LOW_HZ and in all */
+    const float *win;
+    float *buf;
+    fftwf_complex *tmp;
+    fftwf_plan fwd;
+    fftwf_complex *spec; /* ISO_RING frames × channels × nb */
+    float *mag, *pan;    /* ISO_RING frames × nb: |L| + |R|, (|L| − |R|) / (|L| + |R|) */
+    float *tw;           /* per wanted bin, the sorted window of the time median */
+    size_t next;         /* frames analysed so far */
+    size_t k_low;
+    double e_low, e_all;
+} hpss;
+
+static void hpss_analyse(hpss *h)
+{
+    const size_t g = h->next++, s = g % ISO_RING, nb = h->nb;
+    const long off = (long)(g * h->hop) - (long)h->N;
+    fftwf_complex *fl = h->spec + s * (1 + h->stereo) * nb, *fr = fl + nb;
+    for (int ch = 0; ch < 1 + h->stereo; ch++)
+        frame_spectrum(h->x[ch], h->n, off, h->win, h->N, h->buf, h->fwd, h->tmp, ch ? fr : fl, nb);
+    float *mag = h->mag + s * nb, *pan = h->pan + s * nb;
+    for (size_t k = 0; k < nb; k++) {
+        float l = hypotf(fl[k][0], fl[k][1]);
+        float r = h->stereo ? hypotf(fr[k][0], fr[k][1]) : 0.0f;
+        mag[k] = l + r;
+        if (h->stereo) pan[k] = (l - r) / (l + r + 1e-12f);
+        if (h->sums) {
+            const double e = (double)l * l + (double)r * r;
+            h->e_all += e;
+            if (k >= 1 && k <= h->k_low) h->e_low += e;
+        }
+    }
+}
+
+/* Frame f's harmonic mask H²/(H²+P²) for bins ka..kb-1 into c[ka..kb-1]: H the median of
+ * the bin's magnitude over ISO_MED_T frames, P the median of the frame's magnitude over
+ * ISO_MED_F bins (both windows clamped at the edges). Frames are asked for in order. */
+static void hpss_mask(hpss *h, size_t f, float *c)
+{
+    const int ht = ISO_MED_T / 2, hf = ISO_MED_F / 2;
+    const long last_f = (long)h->frames - 1, last_k = (long)h->nb - 1;
+#define ISO_CLAMP(i, hi) ((i) < 0 ? 0 : (i) > (hi) ? (hi) : (i))
+#define ISO_MAG(g) (h->mag + (size_t)ISO_CLAMP((long)(g), last_f) % ISO_RING * h->nb)
+    while (h->next < h->frames && h->next <= f + ht) hpss_analyse(h);
+    for (size_t k = h->ka; k < h->kb; k++) {
+        float *w = h->tw + (k - h->ka) * ISO_MED_T;
+        if (f == 0) {
+            float v[ISO_MED_T];
+            for (int j = -ht; j <= ht; j++) v[j + ht] = ISO_MAG(j)[k];
+            sort_small(v, ISO_MED_T, w);
+        } else {
+            window_replace(w, ISO_MED_T, ISO_MAG((long)f - 1 - ht)[k], ISO_MAG((long)f + ht)[k]);
+        }
+    }
+    const float *m = ISO_MAG(f);
+    float w[ISO_MED_F];
+    for (size_t k = h->ka; k < h->kb; k++) {
+        if (k == h->ka) {
+            float v[ISO_MED_F];
+            for (int j = -hf; j <= hf; j++) v[j + hf] = m[ISO_CLAMP((long)k + j, last_k)];
+            sort_small(v, ISO_MED_F, w);
+        } else {
+            window_replace(w, ISO_MED_F, m[ISO_CLAMP((long)k - 1 - hf, last_k)], m[ISO_CLAMP((long)k + hf, last_k)]);
+        }
+        const float p = w[hf], hh = h->tw[(k - h->ka) * ISO_MED_T + ht];
+        c[k] = (hh * hh) / (hh * hh + p * p + 1e-20f);
+    }
+#undef ISO_MAG
+#undef ISO_CLAMP
+}
+
+static r2r_status hpss_open(hpss *h, const float *L, const float *R, size_t n, int sr, size_t ka, size_t kb,
+                            const float *win)
+{
+    memset(h, 0, sizeof *h);
+    h->x[0] = L, h->x[1] = R, h->n = n, h->N = ISO_NFFT, h->hop = ISO_HOP, h->nb = ISO_NFFT / 2 + 1;
+    h->frames = (n + h->N) / h->hop + 1; /* frames cover [-N, n + N): full overlap-add weight */
+    h->ka = ka, h->kb = kb, h->stereo = R != NULL, h->win = win;
+    h->k_low = (size_t)(ISO_LOW_HZ * h->N / sr);
+    const size_t nb = h->nb;
+    h->buf = fftwf_malloc(h->N * sizeof(float));
+    h->tmp = fftwf_malloc(nb * sizeof(fftwf_complex));
+    h->spec = fftwf_malloc(ISO_RING * (1 + h->stereo) * nb * sizeof(fftwf_complex));
+    h->mag = malloc(ISO_RING * nb * sizeof(float));
+    h->pan = malloc(ISO_RING * nb * sizeof(float));
+    h->tw = malloc(((kb > ka ? kb - ka : 0) + 1) * ISO_MED_T * sizeof(float));
+    if (!h->buf || !h->tmp || !h->spec || !h->mag || !h->pan || !h->tw)
+        return r2r_fail(R2R_ERR_NOMEM, "isolate: out of memory");
+    r2r_fftw_thread_safe();
+    h->fwd = fftwf_plan_dft_r2c_1d((int)h->N, h->buf, h->tmp, FFTW_ESTIMATE);
+    return h->fwd ? R2R_OK : r2r_fail(R2R_ERR_NOMEM, "isolate: no FFT plan");
+}
+
+static void hpss_close(hpss *h)
+{
+    if (h->fwd) fftwf_destroy_plan(h->fwd);
+    fftwf_free(h->buf);
+    fftwf_free(h->tmp);
+    fftwf_free(h->spec);
+    free(h->mag);
+    free(h->pan);
+    free(h->tw);
+    memset(h, 0, sizeof *h);
+}
+
+/* Stereo (or mono) input → the dsp backend's guitar estimate, as a stream over the
+ * frames, twice for stereo: the first pass decides from the whole mix whether the guitars
+ * sit off-centre (it needs the masks of 200 Hz-5 kHz only), the second applies the masks.
+ * Memory does not grow with the input beyond its output, and both medians slide: a
+ * 4-minute stereo song's `r2r isolate` took 9.1 s and 587 MiB keeping the magnitudes,
+ * masks and panning of every frame, 3.5 s and 236 MiB so, with the same samples. */
+static r2r_status isolate_dsp(const float *L, const float *R, size_t n, int sr, r2r_iso_progress_fn progress,
+                              void *user, r2r_isolated *out)
 {
     const size_t N = ISO_NFFT, hop = ISO_HOP, nb = N / 2 + 1;
     const int stereo = R != NULL;
-    /* Frames cover [-N, n + N) so every sample gets full overlap-add weight. */
-    size_t frames = (n + N) / hop + 1;
-    size_t tf = frames * nb;
-    float *mag = malloc(tf * sizeof(float));
-    float *harm = malloc(tf * sizeof(float));
-    float *pan = stereo ? malloc(tf * sizeof(float)) : NULL;
-    fftwf_complex *fl = fftwf_malloc(nb * sizeof(fftwf_complex)); /* one frame's spectra */
-    fftwf_complex *fr = stereo ? fftwf_malloc(nb * sizeof(fftwf_complex)) : NULL;
-    float *buf = fftwf_malloc(N * sizeof(float));
-    fftwf_complex *tmp = fftwf_malloc(nb * sizeof(fftwf_complex));
-    double *acc = calloc(n + 2 * N, sizeof(double));
     float *win = malloc(N * sizeof(float));
-    float *col = malloc((frames > nb ? frames : nb) * sizeof(float));
+    float *c = malloc(nb * sizeof(float));
     double *mk = malloc(2 * nb * sizeof(double));
+    double *acc = calloc(N, sizeof(double)); /* overlap-add of samples f·hop − N .. f·hop */
+    out->guitar = malloc((n ? n : 1) * sizeof(float));
+    hpss a = {0}, b = {0};
+    fftwf_plan inv = NULL;
     r2r_status s = R2R_OK;
-    if (!mag || !harm || (stereo && (!pan || !fr)) || !fl || !buf || !tmp || !acc || !win || !col || !mk) {
-        s = r2r_fail(R2R_ERR_NOMEM, "isolate: out of memory for %zu frames", frames);
+    if (!win || !c || !mk || !acc || !out->guitar) {
+        s = r2r_fail(R2R_ERR_NOMEM, "isolate: out of memory");
         goto done;
     }
-    r2r_fftw_thread_safe();
-    fftwf_plan fwd = fftwf_plan_dft_r2c_1d((int)N, buf, tmp, FFTW_ESTIMATE);
-    fftwf_plan inv = fftwf_plan_dft_c2r_1d((int)N, tmp, buf, FFTW_ESTIMATE);
     for (size_t i = 0; i < N; i++) win[i] = (float)(0.5 - 0.5 * cos(2 * M_PI * i / N));
+    const size_t frames = (n + N) / hop + 1, tick = frames / 50 + 1;
+    /* The first pass costs about a third of the second. */
+    const double pass_a = stereo ? 0.25 : 0.0;
 
-    double e_low = 0, e_all = 0; /* below ISO_LOW_HZ (the DC bin left out) and in all */
-    const size_t k_low = (size_t)(ISO_LOW_HZ * N / sr);
-    for (size_t f = 0; f < frames; f++) {
-        const long off = (long)(f * hop) - (long)N;
-        frame_spectrum(L, n, off, win, N, buf, fwd, tmp, fl, nb);
-        if (stereo) frame_spectrum(R, n, off, win, N, buf, fwd, tmp, fr, nb);
-        for (size_t k = 0; k < nb; k++) {
-            const size_t i = f * nb + k;
-            float l = hypotf(fl[k][0], fl[k][1]);
-            float r = stereo ? hypotf(fr[k][0], fr[k][1]) : 0.0f;
-            mag[i] = l + r;
-            if (stereo) pan[i] = (l - r) / (l + r + 1e-12f);
-            const double e = (double)l * l + (double)r * r;
-            e_all += e;
-            if (k >= 1 && k <= k_low) e_low += e;
-        }
-    }
-    out->low_share = e_all > 0 ? e_low / e_all : 0.0;
-    /* Harmonic: median along time per bin. */
-    const int ht = ISO_MED_T / 2, hf = ISO_MED_F / 2;
-    for (size_t k = 0; k < nb; k++) {
-        for (size_t f = 0; f < frames; f++) col[f] = mag[f * nb + k];
-        for (size_t f = 0; f < frames; f++) {
-            float w[ISO_MED_T];
-            for (int j = -ht; j <= ht; j++) {
-                long g = (long)f + j;
-                g = g < 0 ? 0 : g >= (long)frames ? (long)frames - 1 : g;
-                w[j + ht] = col[g];
-            }
-            harm[f * nb + k] = median(w, ISO_MED_T);
-        }
-    }
-    /* Percussive: median along frequency; the soft mask H²/(H²+P²) goes into harm. */
-    for (size_t f = 0; f < frames; f++) {
-        const float *m = mag + f * nb;
-        for (size_t k = 0; k < nb; k++) {
-            float w[ISO_MED_F];
-            for (int j = -hf; j <= hf; j++) {
-                long g = (long)k + j;
-                g = g < 0 ? 0 : g >= (long)nb ? (long)nb - 1 : g;
-                w[j + hf] = m[g];
-            }
-            float p = median(w, ISO_MED_F), h = harm[f * nb + k];
-            col[k] = (h * h) / (h * h + p * p + 1e-20f);
-        }
-        memcpy(harm + f * nb, col, nb * sizeof(float));
-    }
     /* Decide whether the guitars are off-centre: harmonic energy share at |pan| > 0.3. */
     int use_pan = 0, one_sided = 0;
     double side = 0, mid = 0;
     if (stereo) {
+        const size_t k0 = (size_t)(200.0 * N / sr), k1 = (size_t)(5000.0 * N / sr);
+        const size_t kb = k1 + 1 < nb ? k1 + 1 : nb;
+        if ((s = hpss_open(&a, L, R, n, sr, k0 < kb ? k0 : kb, kb, win)) != R2R_OK) goto done;
         double off = 0, all = 0, side_e[2] = {0, 0};
-        size_t k0 = (size_t)(200.0 * N / sr), k1 = (size_t)(5000.0 * N / sr);
-        for (size_t f = 0; f < frames; f++)
-            for (size_t k = k0; k <= k1 && k < nb; k++) {
-                double e = (double)mag[f * nb + k] * mag[f * nb + k] * harm[f * nb + k];
+        for (size_t f = 0; f < frames; f++) {
+            hpss_mask(&a, f, c);
+            const float *mag = a.mag + f % ISO_RING * nb, *pan = a.pan + f % ISO_RING * nb;
+            for (size_t k = a.ka; k < a.kb; k++) {
+                double e = (double)mag[k] * mag[k] * c[k];
                 all += e;
-                if (fabsf(pan[f * nb + k]) > 0.3f) off += e, side_e[pan[f * nb + k] < 0] += e;
+                if (fabsf(pan[k]) > 0.3f) off += e, side_e[pan[k] < 0] += e;
             }
+            if (progress && f % tick == 0) progress(pass_a * f / frames, user);
+        }
+        hpss_close(&a);
         use_pan = all > 0 && off / all > ISO_PAN_SHARE;
         one_sided = off > 0 && fmin(side_e[0], side_e[1]) < ISO_ONE_SIDE_SHARE * off;
         for (size_t i = 0; i < n; i++) {
@@ -263,70 +342,78 @@ static r2r_status isolate_dsp(const float *L, const float *R, size_t n, int sr, 
     /* Per frame, the bins' mask once (it does not depend on the channel), then each
      * channel through it: base = shelves and panning, keep = base × the β share × the
      * phase test. */
+    if ((s = hpss_open(&b, L, R, n, sr, 0, nb, win)) != R2R_OK) goto done;
+    b.sums = 1;
+    inv = fftwf_plan_dft_c2r_1d((int)N, b.tmp, b.buf, FFTW_ESTIMATE);
+    if (!inv) {
+        s = r2r_fail(R2R_ERR_NOMEM, "isolate: no FFT plan");
+        goto done;
+    }
+    /* Σ hann² at 75 % overlap = 1.5; stereo channels are averaged. */
+    const double norm = 1.0 / (1.5 * (1 + stereo));
     double et = 0, er = 0, *base = mk, *keep = mk + nb;
     for (size_t f = 0; f < frames; f++) {
-        const long off = (long)(f * hop) - (long)N;
-        frame_spectrum(L, n, off, win, N, buf, fwd, tmp, fl, nb);
-        if (stereo) frame_spectrum(R, n, off, win, N, buf, fwd, tmp, fr, nb);
+        hpss_mask(&b, f, c);
+        fftwf_complex *fl = b.spec + f % ISO_RING * (1 + stereo) * nb, *fr = fl + nb;
+        const float *pan = b.pan + f % ISO_RING * nb;
         for (size_t k = 0; k < nb; k++) {
             const double hz = (double)k * sr / N;
-            /* c: the harmonic mask H²/(H²+P²); what is kept of the bin, H²/(H²+β²P²) */
-            const double c = harm[f * nb + k];
+            /* what is kept of the bin: H²/(H²+β²P²) from the harmonic mask c */
             double m = smoothstep(hz, ISO_BASS_LO, ISO_BASS_HI);
             m *= 1.0 - (1.0 - ISO_CYMBAL_FLOOR) * smoothstep(hz, ISO_CYMBAL_LO, ISO_CYMBAL_HI);
-            if (use_pan)
-                m *= ISO_PAN_FLOOR + (1.0 - ISO_PAN_FLOOR) * smoothstep(fabsf(pan[f * nb + k]), ISO_PAN_LO, ISO_PAN_HI);
+            if (use_pan) m *= ISO_PAN_FLOOR + (1.0 - ISO_PAN_FLOOR) * smoothstep(fabsf(pan[k]), ISO_PAN_LO, ISO_PAN_HI);
             base[k] = m;
-            m *= c / (c + ISO_PERC_WEIGHT * ISO_PERC_WEIGHT * (1.0 - c) + 1e-20);
+            m *= c[k] / (c[k] + ISO_PERC_WEIGHT * ISO_PERC_WEIGHT * (1.0 - c[k]) + 1e-20);
             if (gate_phase) {
-                const float *a = fl[k], *b = fr[k];
-                const double cross = (double)a[0] * b[0] + (double)a[1] * b[1];
-                const double norm = hypot(a[0], a[1]) * hypot(b[0], b[1]);
-                m *= smoothstep(norm > 0 ? cross / norm : 1.0, ISO_PHASE_LO, 1.0);
+                const float *l = fl[k], *r = fr[k];
+                const double cross = (double)l[0] * r[0] + (double)l[1] * r[1];
+                const double nrm = hypot(l[0], l[1]) * hypot(r[0], r[1]);
+                m *= smoothstep(nrm > 0 ? cross / nrm : 1.0, ISO_PHASE_LO, 1.0);
             }
             keep[k] = m;
         }
         for (int ch = 0; ch < 1 + stereo; ch++) {
             fftwf_complex *S = ch ? fr : fl;
             for (size_t k = 0; k < nb; k++) {
-                const double re = S[k][0], im = S[k][1], p = re * re + im * im, cm = harm[f * nb + k] * base[k];
+                const double re = S[k][0], im = S[k][1], p = re * re + im * im, cm = c[k] * base[k];
                 /* the confidence: the energy split of the plain harmonic mask, shelves and
                  * panning (what the auto-isolation thresholds were measured with) */
                 et += cm * cm * p;
                 er += (1 - cm) * (1 - cm) * p;
-                tmp[k][0] = (float)(re * keep[k]);
-                tmp[k][1] = (float)(im * keep[k]);
+                b.tmp[k][0] = (float)(re * keep[k]);
+                b.tmp[k][1] = (float)(im * keep[k]);
             }
             fftwf_execute(inv);
-            /* Weighted overlap-add; the window-square sum is normalized below. */
-            for (size_t i = 0; i < N; i++) acc[f * hop + i] += (double)buf[i] * win[i] / N;
+            /* Weighted overlap-add; the window-square sum is normalized on the way out. */
+            for (size_t i = 0; i < N; i++) acc[i] += (double)b.buf[i] * win[i] / N;
         }
+        /* Samples before the next frame's start are complete: out, and the window moves
+         * on by a hop (the last frame's whole window). acc[i] is sample f·hop + i − N. */
+        const size_t done_n = f + 1 < frames ? hop : N;
+        for (size_t i = 0; i < done_n; i++) {
+            const long t = (long)(f * hop + i) - (long)N;
+            if (t >= 0 && (size_t)t < n) out->guitar[t] = (float)(acc[i] * norm);
+        }
+        memmove(acc, acc + hop, (N - hop) * sizeof(double));
+        memset(acc + N - hop, 0, hop * sizeof(double));
+        if (progress && f % tick == 0) progress(pass_a + (1 - pass_a) * f / frames, user);
     }
-    out->guitar = malloc((n ? n : 1) * sizeof(float));
-    if (!out->guitar) {
-        s = r2r_fail(R2R_ERR_NOMEM, "isolate: out of memory");
-        goto plans;
-    }
-    /* Σ hann² at 75 % overlap = 1.5; stereo channels are averaged. */
-    const double norm = 1.0 / (1.5 * (1 + stereo));
-    for (size_t i = 0; i < n; i++) out->guitar[i] = (float)(acc[i + N] * norm);
+    out->low_share = b.e_all > 0 ? b.e_low / b.e_all : 0.0;
     out->frames = n;
     out->confidence = et + er > 0 ? et / (et + er) : 0.0;
-plans:
-    fftwf_destroy_plan(fwd);
-    fftwf_destroy_plan(inv);
+    if (progress) progress(1.0, user);
 done:
-    free(mag);
-    free(harm);
-    free(pan);
-    fftwf_free(fl);
-    fftwf_free(fr);
-    fftwf_free(buf);
-    fftwf_free(tmp);
-    free(acc);
+    if (inv) fftwf_destroy_plan(inv);
+    hpss_close(&a);
+    hpss_close(&b);
+    if (s != R2R_OK) {
+        free(out->guitar);
+        out->guitar = NULL;
+    }
     free(win);
-    free(col);
+    free(c);
     free(mk);
+    free(acc);
     return s;
 }
 
@@ -358,6 +445,13 @@ r2r_status r2r_isolate_command(const float *in, size_t n, int channels, const fl
 r2r_status r2r_isolate(const float *in, size_t frames, int channels, int sample_rate,
                        r2r_iso_backend backend, r2r_isolated *out)
 {
+    return r2r_isolate_progress(in, frames, channels, sample_rate, backend, NULL, NULL, out);
+}
+
+r2r_status r2r_isolate_progress(const float *in, size_t frames, int channels, int sample_rate,
+                                r2r_iso_backend backend, r2r_iso_progress_fn progress, void *user,
+                                r2r_isolated *out)
+{
     memset(out, 0, sizeof *out);
     if (channels < 1 || sample_rate < 8000 || frames == 0)
         return r2r_fail(R2R_ERR_INPUT, "isolate: empty input or invalid format");
@@ -381,7 +475,7 @@ r2r_status r2r_isolate(const float *in, size_t frames, int channels, int sample_
     }
     r2r_status s = R2R_OK;
     if (backend == R2R_ISO_DSP) {
-        s = isolate_dsp(L, R, frames, sample_rate, out);
+        s = isolate_dsp(L, R, frames, sample_rate, progress, user, out);
         free(L);
         free(R);
         return s;

@@ -175,6 +175,12 @@ static void report(const r2r_match_options *o, double f, const char *stage)
     if (o->progress) o->progress(f, stage, o->user);
 }
 
+/* The separation's progress, within the match's stage for it (0.05 to 0.25). */
+static void isolate_progress(double fraction, void *user)
+{
+    report(user, 0.05 + 0.2 * fraction, "isolating the guitar");
+}
+
 static double band_db(double p) { return 10.0 * log10(p > 1e-20 ? p : 1e-20); }
 
 /* Guitar-dominant parts: 0.5 s segments within 30 dB of the loudest, and, when a
@@ -1161,7 +1167,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     /* ---- 2. isolation ---- */
     t0 = now_s();
     report(&o, 0.05, "isolating the guitar");
-    if ((s = r2r_isolate(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, (r2r_iso_backend)o.isolation, &iso)) != R2R_OK)
+    if ((s = r2r_isolate_progress(a.data, a.frames, a.channels, R2R_SAMPLE_RATE, (r2r_iso_backend)o.isolation,
+                                  isolate_progress, &o, &iso)) != R2R_OK)
         goto out;
     sum->confidence = iso.confidence;
     if (auto_iso && r2r_isolated_alone(&iso)) {
