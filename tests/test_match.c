@@ -789,8 +789,33 @@ static void test_bad_input(void **state)
     char empty[8300];
     snprintf(empty, sizeof empty, "%s/empty-lib", work);
     mkdir(empty, 0755);
+    { /* what an older build left in it */
+        char stale[8400];
+        snprintf(stale, sizeof stale, "%s/.r2r/catalog.sqlite", empty);
+        unlink(stale);
+        snprintf(stale, sizeof stale, "%s/.r2r", empty);
+        rmdir(stale);
+    }
     assert_int_equal(match_tone("an unindexed library", "ok.wav", 48000, 4.0, 0.2, 1, empty, out, NULL, 0), 1);
     snprintf(p, sizeof p, "%s/ok.wav", work);
+    /* ... says so before any work, and writes nothing into it; nor a library not there */
+    {
+        r2r_match_options o = {0};
+        r2r_match_summary sum;
+        char state[8400], none[8300];
+        o.library = empty, o.out_dir = out;
+        assert_int_equal(r2r_match(p, &o, &sum), R2R_ERR_INPUT);
+        print_message("  -> %s\n", r2r_last_error());
+        assert_non_null(strstr(r2r_last_error(), "no index yet"));
+        snprintf(state, sizeof state, "%s/.r2r", empty);
+        struct stat st;
+        assert_int_not_equal(stat(state, &st), 0);
+        snprintf(none, sizeof none, "%s/no-such-library", work);
+        o.library = none;
+        assert_int_equal(r2r_match(p, &o, &sum), R2R_ERR_INPUT);
+        print_message("  -> %s\n", r2r_last_error());
+        assert_non_null(strstr(r2r_last_error(), "no such directory"));
+    }
     /* an index rendered with other probes than this build's */
     print_message("bad input: %s\n", "an index made with other probes");
     {

@@ -34,6 +34,10 @@ typedef struct {
 r2r_status r2r_library_scan(const char *root, r2r_lib_scan *out);
 void r2r_library_scan_free(r2r_lib_scan *s);
 
+/* R2R_OK when `root` is a directory that has been indexed (LIB/.r2r/catalog.sqlite),
+ * else an error that says which and what to run. Creates nothing. */
+r2r_status r2r_library_check_indexed(const char *root);
+
 /* Path of a file inside LIB/.r2r/ (created on demand): malloc'd. */
 char *r2r_library_state_path(const char *root, const char *name);
 

@@ -16,7 +16,8 @@ extern "C" {
 
 typedef struct r2r_retrieval_db r2r_retrieval_db;
 
-/* Loads every indexed capture and IR of the library at `root` from its catalog. */
+/* Loads every indexed capture and IR of the library at `root` from its catalog
+ * (r2r_library_check_indexed first). */
 r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out);
 void r2r_retrieval_close(r2r_retrieval_db *db);
 

@@ -6,10 +6,8 @@
 #include "r2r/constants.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static cJSON *kind_json(r2r_catalog *cat, r2r_entry_kind kind, r2r_status *s)
 {
@@ -40,17 +38,12 @@ static cJSON *kind_json(r2r_catalog *cat, r2r_entry_kind kind, r2r_status *s)
 r2r_status r2r_index_info_json(const char *root, char **json)
 {
     *json = NULL;
-    struct stat st;
-    if (stat(root, &st) != 0) return r2r_fail(R2R_ERR_IO, "library %s: %s", root, strerror(errno));
+    r2r_status s = r2r_library_check_indexed(root);
+    if (s != R2R_OK) return s;
     char *dbp = r2r_library_state_path(root, "catalog.sqlite");
     if (!dbp) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
-    if (stat(dbp, &st) != 0) {
-        free(dbp);
-        return r2r_fail(R2R_ERR_INPUT, "library %s has no index yet (run 'r2r index build %s')",
-                        root, root);
-    }
     r2r_catalog *cat;
-    r2r_status s = r2r_catalog_open(dbp, &cat);
+    s = r2r_catalog_open(dbp, &cat);
     free(dbp);
     if (s != R2R_OK) return s;
     cJSON *o = cJSON_CreateObject();

@@ -176,6 +176,20 @@ void r2r_library_scan_free(r2r_lib_scan *s)
     memset(s, 0, sizeof *s);
 }
 
+r2r_status r2r_library_check_indexed(const char *root)
+{
+    struct stat st;
+    if (!root || !*root) return r2r_fail(R2R_ERR_INPUT, "no library given");
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+        return r2r_fail(R2R_ERR_INPUT, "library %s: no such directory", root);
+    char *dir = join(root, ".r2r"), *db = dir ? join(dir, "catalog.sqlite") : NULL;
+    const int indexed = db && stat(db, &st) == 0 && S_ISREG(st.st_mode);
+    free(dir), free(db);
+    if (!db) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    return indexed ? R2R_OK
+                   : r2r_fail(R2R_ERR_INPUT, "library %s has no index yet (run 'r2r index build %s')", root, root);
+}
+
 char *r2r_library_state_path(const char *root, const char *name)
 {
     char *dir = join(root, ".r2r");

@@ -1118,6 +1118,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
 
     /* ---- 1. read and preprocess ---- */
     report(&o, 0.0, "reading the reference");
+    /* a library that is not there or not indexed is said before any work */
+    if ((s = r2r_library_check_indexed(o.library)) != R2R_OK) goto out;
     if ((s = r2r_audio_read(reference, 0, &a)) != R2R_OK) goto out;
     const int in_rate = a.sample_rate, in_ch = a.channels;
     const double in_dur = (double)a.frames / a.sample_rate;

@@ -191,6 +191,8 @@ static r2r_status source_weights(r2r_retrieval_db *db);
 r2r_status r2r_retrieval_open(const char *root, r2r_retrieval_db **out)
 {
     *out = NULL;
+    r2r_status c = r2r_library_check_indexed(root);
+    if (c != R2R_OK) return c;
     char *dbp = r2r_library_state_path(root, "catalog.sqlite");
     r2r_catalog *cat = NULL;
     r2r_status s = dbp ? r2r_catalog_open(dbp, &cat) : r2r_fail(R2R_ERR_NOMEM, "out of memory");

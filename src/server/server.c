@@ -278,6 +278,12 @@ static void on_progress(double f, const char *stage, void *user)
     store_task_update(p->s->st, p->task, TASK_RUNNING, f, stage, NULL);
 }
 
+/* The separation's progress (0..1) within the isolate task's stage for it (0.3 to 0.9). */
+static void on_isolate_progress(double f, void *user)
+{
+    on_progress(0.3 + 0.6 * f, "separating the guitar", user);
+}
+
 static r2r_status run_isolate(r2r_server *s, const job *j, char *msg, size_t cap)
 {
     char *in = source_path(s, j->project), *out = project_path(s, j->project, "isolated.wav");
@@ -286,8 +292,10 @@ static r2r_status run_isolate(r2r_server *s, const job *j, char *msg, size_t cap
     r2r_isolated iso = {0};
     store_task_update(s->st, j->task, TASK_RUNNING, 0.1, "reading", NULL);
     if (st == R2R_OK) st = r2r_audio_read(in, 0, &a);
-    store_task_update(s->st, j->task, TASK_RUNNING, 0.3, "separating the guitar", NULL);
-    if (st == R2R_OK) st = r2r_isolate(a.data, a.frames, a.channels, a.sample_rate, R2R_ISO_DSP, &iso);
+    progress_ctx pc = {s, j->task, -1.0};
+    if (st == R2R_OK)
+        st = r2r_isolate_progress(a.data, a.frames, a.channels, a.sample_rate, R2R_ISO_DSP, on_isolate_progress, &pc,
+                                  &iso);
     if (st == R2R_OK) st = r2r_audio_write_wav(out, iso.guitar, iso.frames, 1, a.sample_rate);
     if (st == R2R_OK) snprintf(msg, cap, "isolated (dsp), confidence %.2f", iso.confidence);
     r2r_isolated_free(&iso);
