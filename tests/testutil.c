@@ -78,12 +78,20 @@ static void report_hang(pid_t pid, const char *cli, const char *const *args, con
     kill(pid, SIGKILL);
 }
 
+static char last_errpath[4200];
+
+char *last_cli_stderr(void)
+{
+    return last_errpath[0] ? read_file(last_errpath, NULL) : NULL;
+}
+
 int run_cli(char *out, size_t outsz, const char *const *args)
 {
     const char *cli = getenv("R2R_CLI");
     if (!cli) cli = R2R_BINARY_DIR "/r2r";
     char errpath[4200];
     snprintf(errpath, sizeof errpath, "%s/cli-stderr-%d.txt", test_tmpdir("cli"), (int)getpid());
+    snprintf(last_errpath, sizeof last_errpath, "%s", getenv("R2R_TEST_VERBOSE") ? "" : errpath);
     int pfd[2];
     if (pipe(pfd) != 0) return -1;
     pid_t pid = fork();

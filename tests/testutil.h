@@ -22,6 +22,8 @@ const char *test_tmpdir(const char *name);
 /* Runs the CLI (R2R_CLI env or build/r2r) with a shell-free argv; captures stdout
  * into `out` (may be NULL) and returns the exit code (-1 if it could not run). */
 int run_cli(char *out, size_t outsz, const char *const *args);
+/* What the last run_cli wrote to stderr (malloc'd, NUL-terminated; NULL if none kept). */
+char *last_cli_stderr(void);
 /* Symlinks the shared data file `rel` as lib/sub/as (replacing what is there). */
 void link_shared(const char *lib, const char *rel, const char *sub, const char *as);
 
