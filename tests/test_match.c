@@ -802,7 +802,7 @@ static void test_bad_input(void **state)
     {
         r2r_match_options o = {0};
         r2r_match_summary sum;
-        char state[8400], none[8300];
+        char state[8400], none[9100];
         o.library = empty, o.out_dir = out;
         assert_int_equal(r2r_match(p, &o, &sum), R2R_ERR_INPUT);
         print_message("  -> %s\n", r2r_last_error());
@@ -815,6 +815,12 @@ static void test_bad_input(void **state)
         assert_int_equal(r2r_match(p, &o, &sum), R2R_ERR_INPUT);
         print_message("  -> %s\n", r2r_last_error());
         assert_non_null(strstr(r2r_last_error(), "no such directory"));
+        /* an output folder that cannot be made: said before any work too */
+        snprintf(none, sizeof none, "%s/sub", p); /* p is a file */
+        o.library = lib, o.out_dir = none;
+        assert_int_equal(r2r_match(p, &o, &sum), R2R_ERR_IO);
+        print_message("  -> %s\n", r2r_last_error());
+        assert_non_null(strstr(r2r_last_error(), "is a file"));
     }
     /* an index rendered with other probes than this build's */
     print_message("bad input: %s\n", "an index made with other probes");

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "library/analyze.h"
@@ -318,6 +319,30 @@ static int mkdir_p(const char *path)
             *p = '/';
         }
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Whether the output folder can be made or written, checked before any work: the
+ * deepest part of `path` that exists must be a folder this process may write. Creates
+ * nothing (a match that fails leaves no empty folder behind). */
+static r2r_status out_dir_check(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    struct stat st;
+    for (;;) {
+        const char *at = tmp[0] ? tmp : ".";
+        if (stat(at, &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                return r2r_fail(R2R_ERR_IO, "%s: cannot create the output folder: %s is a file", path, at);
+            if (access(at, W_OK | X_OK) != 0)
+                return r2r_fail(R2R_ERR_IO, "%s: cannot create the output folder: %s: %s", path, at, strerror(errno));
+            return R2R_OK;
+        }
+        char *slash = strrchr(tmp, '/');
+        if (!slash) tmp[0] = '\0';          /* a relative path: the working folder */
+        else if (slash == tmp) tmp[1] = '\0'; /* the root */
+        else *slash = '\0';
+    }
 }
 
 /* The DI that previews play: the user's (read, mono, 48 kHz) or the probes in a row. */
@@ -1120,6 +1145,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
     report(&o, 0.0, "reading the reference");
     /* a library that is not there or not indexed is said before any work */
     if ((s = r2r_library_check_indexed(o.library)) != R2R_OK) goto out;
+    if ((s = out_dir_check(o.out_dir)) != R2R_OK) goto out;
     if ((s = r2r_audio_read(reference, 0, &a)) != R2R_OK) goto out;
     const int in_rate = a.sample_rate, in_ch = a.channels;
     const double in_dur = (double)a.frames / a.sample_rate;
