@@ -180,8 +180,8 @@ r2r_status r2r_library_check_indexed(const char *root)
 {
     struct stat st;
     if (!root || !*root) return r2r_fail(R2R_ERR_INPUT, "no library given");
-    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
-        return r2r_fail(R2R_ERR_INPUT, "library %s: no such directory", root);
+    if (stat(root, &st) != 0) return r2r_fail(R2R_ERR_INPUT, "library %s: no such directory", root);
+    if (!S_ISDIR(st.st_mode)) return r2r_fail(R2R_ERR_INPUT, "library %s is a file, not a library folder", root);
     char *dir = join(root, ".r2r"), *db = dir ? join(dir, "catalog.sqlite") : NULL;
     const int indexed = db && stat(db, &st) == 0 && S_ISREG(st.st_mode);
     free(dir), free(db);
