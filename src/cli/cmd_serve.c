@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "r2r/error.h"
+#include "r2r/library.h"
 #include "r2r/server.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -60,6 +62,8 @@ int cmd_serve(int argc, char **argv)
     signal(SIGTERM, on_signal);
     printf("r2r serve: http://%s:%d/ (data in %s, library %s) — Ctrl-C stops\n", o.host ? o.host : "127.0.0.1",
            r2r_server_port(s), o.data_dir, o.library ? o.library : "none: matches will say so");
+    if (o.library && r2r_library_check_indexed(o.library) != R2R_OK) /* matches would fail: say it now */
+        fprintf(stderr, "r2r serve: warning: matches will fail: %s\n", r2r_last_error());
     fflush(stdout);
     while (!stop_flag) sleep(1); /* a signal cuts the sleep short */
     printf("r2r serve: stopping (running tasks finish first)\n");
