@@ -74,7 +74,8 @@ static int build(int argc, char **argv)
         const int loose = count_ext(lib, ".nam");
         fprintf(stderr, "r2r: warning: no captures in %s/nam_models/ (captures go there as *.nam, IRs in %s/cab_irs/)",
                 lib, lib);
-        if (loose) fprintf(stderr, "; %d .nam file%s in %s itself would be indexed there", loose, loose > 1 ? "s" : "", lib);
+        if (loose)
+            fprintf(stderr, "; %d .nam file%s in %s itself would be indexed there", loose, loose > 1 ? "s" : "", lib);
         fputc('\n', stderr);
     }
     return EXIT_OK;
