@@ -34,6 +34,10 @@ typedef struct {
 r2r_status r2r_library_scan(const char *root, r2r_lib_scan *out);
 void r2r_library_scan_free(r2r_lib_scan *s);
 
+/* How many files root/sub holds with extension ext, read as the scan reads its folders
+ * (the extension in any case, regular files or links to them, no hidden files). */
+size_t r2r_library_count_files(const char *root, const char *sub, const char *ext);
+
 /* R2R_OK when `root` is a directory that has been indexed (LIB/.r2r/catalog.sqlite),
  * else an error that says which and what to run. Creates nothing. */
 r2r_status r2r_library_check_indexed(const char *root);

@@ -1,6 +1,5 @@
 /* `r2r index build LIB [--probes DIR] [--jobs N]` and `r2r index info LIB [--json]`:
  * the acoustic index of a capture library, with a progress bar while building. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +9,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "r2r/index.h"
-
-/* How many files directly in dir end in ext (case as given). */
-static int count_ext(const char *dir, const char *ext)
-{
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    int n = 0;
-    const size_t el = strlen(ext);
-    for (struct dirent *e; (e = readdir(d));) {
-        const size_t l = strlen(e->d_name);
-        n += l > el && !strcmp(e->d_name + l - el, ext);
-    }
-    closedir(d);
-    return n;
-}
+#include "r2r/library.h"
 
 static int usage_text(void)
 {
@@ -71,11 +56,11 @@ static int build(int argc, char **argv)
     if (rep.captures_failed || rep.irs_failed)
         printf("see 'r2r index info %s' for the reasons of the failures\n", lib);
     if (rep.captures_indexed + rep.captures_failed == 0) { /* nothing to match against: say where files go */
-        const int loose = count_ext(lib, ".nam");
+        const size_t loose = r2r_library_count_files(lib, ".", ".nam");
         fprintf(stderr, "r2r: warning: no captures in %s/nam_models/ (captures go there as *.nam, IRs in %s/cab_irs/)",
                 lib, lib);
         if (loose)
-            fprintf(stderr, "; %d .nam file%s in %s itself would be indexed there", loose, loose > 1 ? "s" : "", lib);
+            fprintf(stderr, "; %zu .nam file%s in %s itself would be indexed there", loose, loose > 1 ? "s" : "", lib);
         fputc('\n', stderr);
     }
     return EXIT_OK;

@@ -176,6 +176,15 @@ void r2r_library_scan_free(r2r_lib_scan *s)
     memset(s, 0, sizeof *s);
 }
 
+size_t r2r_library_count_files(const char *root, const char *sub, const char *ext)
+{
+    r2r_lib_file *f = NULL;
+    size_t n = 0;
+    list_dir(root, sub, ext, &f, &n); /* a folder that cannot be read holds none */
+    free_files(f, n);
+    return n;
+}
+
 r2r_status r2r_library_check_indexed(const char *root)
 {
     struct stat st;
