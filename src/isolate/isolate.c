@@ -214,6 +214,10 @@ static void frame_spectrum(const float *x, size_t n, long off, const float *win,
     memcpy(dst, tmp, nb * sizeof(fftwf_complex));
 }
 
+/* The STFT's frames over n samples: they cover [-N, n + N), so every sample gets the
+ * overlap-add's full weight. */
+static size_t iso_frames(size_t n) { return (n + ISO_NFFT) / ISO_HOP + 1; }
+
 /* Frames kept by the streaming STFT: the time median's window (ISO_MED_T frames) and the
  * frame that just left it. */
 #define ISO_RING (ISO_MED_T + 1)
@@ -303,7 +307,7 @@ static r2r_status hpss_open(hpss *h, const float *L, const float *R, size_t n, i
 {
     memset(h, 0, sizeof *h);
     h->x[0] = L, h->x[1] = R, h->n = n, h->N = ISO_NFFT, h->hop = ISO_HOP, h->nb = ISO_NFFT / 2 + 1;
-    h->frames = (n + h->N) / h->hop + 1; /* frames cover [-N, n + N): full overlap-add weight */
+    h->frames = iso_frames(n);
     h->ka = ka, h->kb = kb, h->stereo = R != NULL, h->win = win;
     h->k_low = (size_t)(ISO_LOW_HZ * h->N / sr);
     const size_t nb = h->nb;
@@ -363,7 +367,7 @@ static r2r_status isolate_dsp(const float *L, const float *R, size_t n, int sr, 
         goto done;
     }
     for (size_t i = 0; i < N; i++) win[i] = (float)(0.5 - 0.5 * cos(2 * M_PI * i / N));
-    const size_t frames = (n + N) / hop + 1, tick = frames / 50 + 1;
+    const size_t frames = iso_frames(n), tick = frames / 50 + 1;
     /* The first pass costs about a third of the second. */
     const double pass_a = stereo ? 0.25 : 0.0;
 
