@@ -202,12 +202,12 @@ static void run_array(wn_array *A, const float *in, const float *head_in, const 
     const int C = A->C;
     /* Rechannel the input into layer 0's history. */
     float *x0 = A->layers[0].buf;
-    for (int o = 0; o < C; o++) {
+    for (int o = 0; o < C; o++) { /* input channel by channel: the same sums, across the frames */
         float *dst = x0 + o * A->stride + A->pos;
-        for (size_t t = 0; t < np; t++) {
-            float acc = 0.0f;
-            for (int j = 0; j < A->cin; j++) acc += A->wr[j * C + o] * in[j * NAM_CHUNK + t];
-            dst[t] = acc;
+        memset(dst, 0, np * sizeof(float));
+        for (int j = 0; j < A->cin; j++) {
+            const float w = A->wr[j * C + o], *src = in + j * NAM_CHUNK;
+            for (size_t t = 0; t < np; t++) dst[t] += w * src[t];
         }
     }
     if (head_in) memcpy(A->head, head_in, (size_t)C * NAM_CHUNK * sizeof(float));
