@@ -57,14 +57,20 @@ r2r_biquad r2r_biquad_design(r2r_bq_type type, double f, double gain_db, double 
     return bq;
 }
 
-double r2r_biquad_response_db(const r2r_biquad *q, double f, double fs)
+/* |H|² in dB at the frequency whose cos(w) and cos(2w) are c1 and c2. */
+static double response_db(const r2r_biquad *q, double c1, double c2)
 {
-    const double w = 2.0 * M_PI * f / fs, c1 = cos(w), c2 = cos(2.0 * w);
     const double num = q->b0 * q->b0 + q->b1 * q->b1 + q->b2 * q->b2 +
                        2.0 * (q->b0 * q->b1 + q->b1 * q->b2) * c1 + 2.0 * q->b0 * q->b2 * c2;
     const double den = 1.0 + q->a1 * q->a1 + q->a2 * q->a2 + 2.0 * (q->a1 + q->a1 * q->a2) * c1 +
                        2.0 * q->a2 * c2;
     return 10.0 * log10(fmax(num, 1e-300) / fmax(den, 1e-300));
+}
+
+double r2r_biquad_response_db(const r2r_biquad *q, double f, double fs)
+{
+    const double w = 2.0 * M_PI * f / fs;
+    return response_db(q, cos(w), cos(2.0 * w));
 }
 
 void r2r_biquad_process(const r2r_biquad *q, r2r_biquad_state *st, float *x, size_t n)
@@ -163,9 +169,10 @@ void r2r_eq_response_db(const r2r_eq *eq, const double *f, size_t n, double fs, 
 {
     r2r_eq_runner r;
     r2r_eq_runner_init(&r, eq, fs);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* the cosines once per frequency, for every section */
+        const double w = 2.0 * M_PI * f[i] / fs, c1 = cos(w), c2 = cos(2.0 * w);
         double s = 0.0;
-        for (int k = 0; k < r.count; k++) s += r2r_biquad_response_db(&r.bq[k], f[i], fs);
+        for (int k = 0; k < r.count; k++) s += response_db(&r.bq[k], c1, c2);
         out[i] = s;
     }
 }
