@@ -470,12 +470,15 @@ static double mix_cost(const mix_problem *m, const double *u, double *r, double 
         d[j] = (m->ref[m->bands[j]] - c10 * log(S[j]) - m->ir[m->bands[j]]) * (m->sw ? m->sw[m->bands[j]] : 1.0);
     }
     eq_residual_apply(m->B, m->Q, m->nb, d, r);
-    for (int a = 0; a < m->nb; a++) cost += d[a] * r[a] / m->nb;
+    for (int a = 0; a < m->nb; a++) cost += d[a] * r[a];
+    cost /= m->nb;
     for (size_t p = 0; p < m->P; p++) cost += MIX_ETA * (u[p] - ub) * (u[p] - ub);
-    for (size_t p = 0; J && RJ && p < m->P; p++) {
+    if (!J || !RJ) return cost;
+    double f[R2R_LTAS_BANDS]; /* ∂d_j/∂u_p = −f_j · w_p · L_pj */
+    for (int j = 0; j < m->nb; j++) f[j] = c10 * (m->sw ? m->sw[m->bands[j]] : 1.0) / S[j];
+    for (size_t p = 0; p < m->P; p++) {
         double *jp = J + p * R2R_LTAS_BANDS;
-        for (int j = 0; j < m->nb; j++)
-            jp[j] = -c10 * w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[j]] / S[j] * (m->sw ? m->sw[m->bands[j]] : 1.0);
+        for (int j = 0; j < m->nb; j++) jp[j] = -f[j] * w[p] * m->L[p * R2R_LTAS_BANDS + m->bands[j]];
         eq_residual_apply(m->B, m->Q, m->nb, jp, RJ + p * R2R_LTAS_BANDS);
     }
     return cost;
@@ -516,18 +519,27 @@ static double mix_distance(const mix_problem *m, double *w, double *res)
     double J[MIX_MAX_P * R2R_LTAS_BANDS], RJ[MIX_MAX_P * R2R_LTAS_BANDS], lambda = 1e-2;
     const size_t P = m->P;
     double cost = mix_cost(m, u, r, J, RJ);
+    /* JᵀRJ / nb (symmetric: its upper half, mirrored) and Jᵀr / nb, made again only
+     * when a step is taken (a refused step changes only λ) */
+    double G[MIX_MAX_P][MIX_MAX_P], gr[MIX_MAX_P];
+    int stale = 1;
     for (int it = 0; it < MIX_ITERS; it++) {
         double A[MIX_MAX_P][MIX_MAX_P], step[MIX_MAX_P], ub = 0;
+        for (size_t p = 0; stale && p < P; p++) {
+            for (size_t q = p; q < P; q++) {
+                double acc = 0;
+                for (int a = 0; a < m->nb; a++) acc += J[p * R2R_LTAS_BANDS + a] * RJ[q * R2R_LTAS_BANDS + a];
+                G[p][q] = G[q][p] = acc / m->nb;
+            }
+            double g = 0;
+            for (int a = 0; a < m->nb; a++) g += J[p * R2R_LTAS_BANDS + a] * r[a];
+            gr[p] = g / m->nb;
+        }
+        stale = 0;
         for (size_t p = 0; p < P; p++) ub += u[p] / (double)P;
         for (size_t p = 0; p < P; p++) {
-            double g = 0;
-            for (size_t q = 0; q < P; q++) {
-                double acc = 0;
-                for (int a = 0; a < m->nb; a++) acc += J[p * R2R_LTAS_BANDS + a] * RJ[q * R2R_LTAS_BANDS + a] / m->nb;
-                A[p][q] = acc + (p == q ? lambda + MIX_ETA : 0.0) - MIX_ETA / (double)P;
-            }
-            for (int a = 0; a < m->nb; a++) g += J[p * R2R_LTAS_BANDS + a] * r[a] / m->nb;
-            step[p] = -(g + MIX_ETA * (u[p] - ub));
+            for (size_t q = 0; q < P; q++) A[p][q] = G[p][q] + (p == q ? lambda + MIX_ETA : 0.0) - MIX_ETA / (double)P;
+            step[p] = -(gr[p] + MIX_ETA * (u[p] - ub));
         }
         solve_small(A, step, P);
         for (size_t p = 0; p < P; p++) un[p] = u[p] + fmax(-2.0, fmin(2.0, step[p]));
@@ -536,6 +548,7 @@ static double mix_distance(const mix_problem *m, double *w, double *res)
             memcpy(u, un, P * sizeof *u);
             cost = mix_cost(m, u, r, J, RJ);
             lambda = fmax(lambda * 0.3, 1e-6);
+            stale = 1;
         } else {
             lambda *= 10.0;
         }
