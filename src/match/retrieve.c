@@ -343,7 +343,8 @@ void r2r_retrieval_predict_db(const r2r_retrieval_db *db, int c, int g, int i, f
  * EQ bands]: applied to a dB difference it leaves what a mild EQ and a level change
  * cannot correct. With band weights w (sw = √w, NULL: all 1) B's rows and the
  * difference are both scaled by √w, so R·(√w·d) is the weighted least-squares
- * residual. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each), so R·d = d − Q(Bᵀd)
+ * residual. Its factors: B and Q = B(BᵀB + Λ)⁻¹ (nb × EQ_NB each; B stored row by row, Q
+ * column by column), so R·d = d − Q(Bᵀd)
  * costs O(nb) per vector (R itself is never formed); Λ = ridge·nb on the six EQ gains
  * (not the level). The 7×7 inverse by Gauss-Jordan. Returns -1 when nb exceeds the
  * band count. */
@@ -390,7 +391,7 @@ static int eq_residual_factors(const int *bands, int nb, const double *sw, doubl
         for (int b = 0; b < EQ_NB; b++) {
             double acc = 0;
             for (int a = 0; a < EQ_NB; a++) acc += B[i * EQ_NB + a] * A[a][EQ_NB + b];
-            Q[i * EQ_NB + b] = acc;
+            Q[b * nb + i] = acc; /* column by column: R·d's last step runs across the bands */
         }
     return 0;
 }
@@ -401,11 +402,10 @@ static void eq_residual_apply(const double *B, const double *Q, int nb, const do
     double t[EQ_NB] = {0};
     for (int i = 0; i < nb; i++)
         for (int a = 0; a < EQ_NB; a++) t[a] += B[i * EQ_NB + a] * x[i];
-    for (int i = 0; i < nb; i++) {
-        double acc = 0;
-        for (int a = 0; a < EQ_NB; a++) acc += Q[i * EQ_NB + a] * t[a];
-        y[i] = x[i] - acc;
-    }
+    for (int i = 0; i < nb; i++) y[i] = 0;
+    for (int a = 0; a < EQ_NB; a++)
+        for (int i = 0; i < nb; i++) y[i] += Q[a * nb + i] * t[a];
+    for (int i = 0; i < nb; i++) y[i] = x[i] - y[i];
 }
 
 /* Distance (dB) over the scored bands of d = ref − amp − ir. With R's factors B and Q
@@ -719,7 +719,7 @@ int r2r_retrieval_eq_estimate(const r2r_retrieval_db *db, const float pred_ltas[
     if (nb < 8 || eq_residual_factors(bands, nb, db->sw, EQ_RIDGE * EQ_ESTIMATE_DOUBT, B, Q) != 0) return -1;
     for (int i = 0; i < nb; i++) {
         const double d = (to_db(ref_ltas[bands[i]]) - to_db(pred_ltas[bands[i]])) * db->sw[bands[i]];
-        for (int a = 0; a < EQ_NB; a++) x[a] += Q[i * EQ_NB + a] * d;
+        for (int a = 0; a < EQ_NB; a++) x[a] += Q[a * nb + i] * d;
     }
     for (int j = 0; j < R2R_EQ_BANDS; j++) gains_db[j] = x[1 + j];
     return 0;
