@@ -36,8 +36,9 @@ typedef struct {
 
 enum {
     R2R_NAM_FAST_TANH = 1 << 0, /* NAM's rational fast tanh (changes outputs by up to ~2e-2) */
-    R2R_NAM_BLOCK_MODE = 1 << 1, /* 0.6+ WaveNets: the operation-by-operation path everywhere
-                                    (slower; for cross-checking the register kernels) */
+    R2R_NAM_BLOCK_MODE = 1 << 1, /* 0.6+ WaveNets: the operation-by-operation path everywhere;
+                                    0.5 WaveNets: the generic kernel for every width (slower;
+                                    for cross-checking the register kernels) */
 };
 
 /* Loads and validates a .nam file. Errors name the file and the problem;

@@ -107,8 +107,9 @@ static inline void storev(float *p, vfloat v) { memcpy(p, &v, sizeof v); }
         LAYER_TILE_BODY(CC, GATED)                                                           \
     }
 
-/* Widths up to 20 keep z, a and y in the 32 vector registers; wider layers spill so
- * badly that the generic kernel is twice as fast (measured: 24/8 and 28/14 captures). */
+/* Widths up to 20 keep z, a and y in the 32 vector registers; wider layers compiled
+ * this way spill so badly that the generic kernel was twice as fast (24/8 and 28/14
+ * captures), so they run in groups of outputs (below). */
 DEFINE_TILE(2, 0)
 DEFINE_TILE(3, 0)
 DEFINE_TILE(4, 0)
@@ -121,6 +122,57 @@ DEFINE_TILE(20, 0)
 DEFINE_TILE(4, 1)
 DEFINE_TILE(8, 1)
 DEFINE_TILE(16, 1)
+
+/* Wider plain layers (24, 28 channels) in groups of outputs (12 + 12, 4 × 7), so each
+ * group's sums stay in registers: the convolution's group of z, its activations kept for
+ * the whole layer, then the 1x1's group of y. Each input is loaded once per group; the
+ * arithmetic is the generic kernel's, in the same order (the same samples). */
+#define DEFINE_SPLIT_TILE(CC, HH)                                                              \
+    static void tile_##CC##_split(const wn_array *A, const wn_layer *L, float *next,        \
+                                  long next_pos, const float *cond, long t0)                 \
+    {                                                                                        \
+        enum { C = (CC), H = (HH) };                                                          \
+        const int K = A->K;                                                                  \
+        const long stride = A->stride, pos = A->pos + t0;                                    \
+        vfloat a[C];                                                                         \
+        for (int h = 0; h < C; h += H) {                                                     \
+            vfloat z[H];                                                                     \
+            UNROLL for (int o = 0; o < H; o++) z[o] = (vfloat){0} + L->bc[h + o];            \
+            for (int k = 0; k < K; k++) {                                                    \
+                const float *w = L->wc + (size_t)k * C * C + h;                              \
+                const long off = pos - (long)(K - 1 - k) * L->dilation;                      \
+                UNROLL for (int i = 0; i < C; i++) {                                         \
+                    const vfloat x = loadv(L->buf + i * stride + off);                       \
+                    UNROLL for (int o = 0; o < H; o++) z[o] += w[i * C + o] * x;             \
+                }                                                                            \
+            }                                                                                \
+            for (int j = 0; j < A->ccond; j++) {                                             \
+                const vfloat c = loadv(cond + j * NAM_CHUNK + t0);                           \
+                UNROLL for (int o = 0; o < H; o++) z[o] += L->wm[j * C + h + o] * c;         \
+            }                                                                                \
+            if (A->act.type == NAM_ACT_TANH)                                                 \
+                UNROLL for (int o = 0; o < H; o++) a[h + o] = nam_tanh_vec_inline(z[o]);     \
+            else                                                                             \
+                for (int o = 0; o < H; o++) a[h + o] = nam_activation_vec(&A->act, z[o]);    \
+        }                                                                                    \
+        UNROLL for (int c = 0; c < C; c++) {                                                 \
+            float *hd = A->head + c * NAM_CHUNK + t0;                                        \
+            storev(hd, loadv(hd) + a[c]);                                                    \
+        }                                                                                    \
+        for (int h = 0; h < C; h += H) {                                                     \
+            vfloat y[H];                                                                     \
+            UNROLL for (int o = 0; o < H; o++) y[o] = (vfloat){0} + L->b1[h + o];            \
+            UNROLL for (int i = 0; i < C; i++)                                               \
+                UNROLL for (int o = 0; o < H; o++) y[o] += L->w1[i * C + h + o] * a[i];      \
+            UNROLL for (int o = 0; o < H; o++) {                                             \
+                const vfloat r = loadv(L->buf + (h + o) * stride + pos) + y[o];              \
+                if (next_pos >= 0) storev(next + (h + o) * stride + next_pos + t0, r);       \
+                else storev(next + (h + o) * NAM_CHUNK + t0, r);                             \
+            }                                                                                \
+        }                                                                                    \
+    }
+DEFINE_SPLIT_TILE(24, 12)
+DEFINE_SPLIT_TILE(28, 7)
 
 /* Any width up to MAX_CH: the same arithmetic with run-time channel counts. */
 static void tile_generic(const wn_array *A, const wn_layer *L, float *next, long next_pos,
@@ -173,6 +225,8 @@ static tile_fn pick_tile(int C, int gated)
         case 14: return tile_14_0;
         case 16: return tile_16_0;
         case 20: return tile_20_0;
+        case 24: return tile_24_split;
+        case 28: return tile_28_split;
         }
     else switch (C) {
         case 4: return tile_4_1;
@@ -415,7 +469,7 @@ r2r_status nam_wavenet_create(const cJSON *cfg, nam_weights *w, const char *file
             if (lb > A->maxlb) A->maxlb = lb;
         }
         A->stride = (A->maxlb + ROOM + NAM_CHUNK + 2 * TILE + 15) / 16 * 16;
-        A->tile = pick_tile(C, A->gated);
+        A->tile = flags & R2R_NAM_BLOCK_MODE ? tile_generic : pick_tile(C, A->gated);
         CARVE(A->wr, A->cin * C);
         CARVE(A->wh, C * A->H);
         CARVE(A->bh, A->H);
