@@ -247,6 +247,17 @@ static void rewind_array(wn_array *A)
     A->pos = A->maxlb;
 }
 
+/* One row of a 1x1 rechannel across the frames: dst[t] = bias + Σ_j w[j·ws]·in[j·NAM_CHUNK + t]
+ * for t < np, j < nin (input channel by channel, so the frames run in vectors). */
+static void rechannel_row(float *dst, size_t np, float bias, const float *w, int ws, const float *in, int nin)
+{
+    for (size_t t = 0; t < np; t++) dst[t] = bias;
+    for (int j = 0; j < nin; j++) {
+        const float wj = w[j * ws], *src = in + j * NAM_CHUNK;
+        for (size_t t = 0; t < np; t++) dst[t] += wj * src[t];
+    }
+}
+
 /* One array over a chunk of n frames (np = n rounded up to TILE; frames past n are
  * scratch whose results are discarded and later overwritten). */
 static void run_array(wn_array *A, const float *in, const float *head_in, const float *cond,
@@ -255,15 +266,8 @@ static void run_array(wn_array *A, const float *in, const float *head_in, const 
     if (A->pos + (long)np + TILE > A->stride) rewind_array(A);
     const int C = A->C;
     /* Rechannel the input into layer 0's history. */
-    float *x0 = A->layers[0].buf;
-    for (int o = 0; o < C; o++) { /* input channel by channel: the same sums, across the frames */
-        float *dst = x0 + o * A->stride + A->pos;
-        memset(dst, 0, np * sizeof(float));
-        for (int j = 0; j < A->cin; j++) {
-            const float w = A->wr[j * C + o], *src = in + j * NAM_CHUNK;
-            for (size_t t = 0; t < np; t++) dst[t] += w * src[t];
-        }
-    }
+    for (int o = 0; o < C; o++)
+        rechannel_row(A->layers[0].buf + o * A->stride + A->pos, np, 0.0f, A->wr + o, C, in, A->cin);
     if (head_in) memcpy(A->head, head_in, (size_t)C * NAM_CHUNK * sizeof(float));
     else memset(A->head, 0, (size_t)C * NAM_CHUNK * sizeof(float));
     for (int l = 0; l < A->nl; l++) {
@@ -273,14 +277,8 @@ static void run_array(wn_array *A, const float *in, const float *head_in, const 
         for (size_t t0 = 0; t0 < np; t0 += TILE) A->tile(A, L, next, next_pos, cond, (long)t0);
     }
     /* Head rechannel: H × C over the chunk. */
-    for (int h = 0; h < A->H; h++) {
-        float *dst = A->head_out + h * NAM_CHUNK;
-        for (size_t t = 0; t < np; t++) dst[t] = A->bh[h];
-        for (int c = 0; c < C; c++) {
-            const float w = A->wh[c * A->H + h], *src = A->head + c * NAM_CHUNK;
-            for (size_t t = 0; t < np; t++) dst[t] += w * src[t];
-        }
-    }
+    for (int h = 0; h < A->H; h++)
+        rechannel_row(A->head_out + h * NAM_CHUNK, np, A->bh[h], A->wh + h, A->H, A->head, C);
     A->pos += (long)n;
 }
 
