@@ -95,7 +95,9 @@
 #define NULL_REFINE_STEPS 8      /* golden-section steps over ±one grid step: ±0.15 dB */
 #define NULL_DB_PER_LOSS 1.0     /* in the flavors' loss, 1 dB of a worse null costs 1 */
 #define PEDAL_NULL_DB 3.0        /* a pedal alone must null this much deeper than any amp */
-#define PRESCREEN_S 1.5          /* the stretch every capture plays first at the grid gains (null test, or another take's ranking) */
+/* The stretch every capture plays first: at every grid gain for the null test, at
+ * TAKE_PRESCREEN_STEPS either side of its best from the probes for another take's ranking. */
+#define PRESCREEN_S 1.5
 /* Another take of the same guitar: dB of distance per dB of the level spreads' difference
  * (r2r_ltas_dynamics, r2r_retrieval_spread_distance) between the DI's render through a
  * candidate's chain (its IR included) and the reference. The same player's takes move
@@ -638,10 +640,10 @@ static double take_climb_score(const candidate *cd, int g)
     return cd->take_sd[g] + spread_cost(TAKE_SPREAD_WEIGHT, cd->take_sp[g]);
 }
 
-/* Another take: the grid gains the ranking's is nearest to are played first (it was
- * judged on a short stretch), then the search walks down the grid while its edge is
- * the least, so the least found has both neighbours (the parabola refines it) unless it
- * is the grid's end. A model that takes none of those gains plays the whole grid. */
+/* Another take: the take ranking's grid gain and its neighbours are played first (that
+ * ranking judged a short stretch), then the search walks on down the grid while the
+ * least is at an edge, so the least found has both neighbours (the parabola refines it)
+ * unless it is the grid's end. A model that takes none of those gains plays the whole grid. */
 static r2r_status di_search_capture(di_search *j, int first, float *w, float *cap)
 {
     const int G = R2R_INDEX_N_GAINS;
