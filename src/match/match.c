@@ -633,11 +633,12 @@ static int take_gain(di_search *j, int first, int g, float *w, float *cap, r2r_s
     return 1;
 }
 
-/* The score a gain search climbs by: the source distance plus the spread at its full
- * weight (the weight the pick gives it is known only after every capture's search). */
-static double take_climb_score(const candidate *cd, int g)
+/* Another take: a candidate's score at grid gain g, its source distance plus its spread
+ * at `weight` (the search climbs at TAKE_SPREAD_WEIGHT: the pick's weight is known only
+ * after every capture's search). */
+static double take_score(const candidate *cd, int g, double weight)
 {
-    return cd->take_sd[g] + spread_cost(TAKE_SPREAD_WEIGHT, cd->take_sp[g]);
+    return cd->take_sd[g] + spread_cost(weight, cd->take_sp[g]);
 }
 
 /* Another take: the take ranking's grid gain and its neighbours are played first (that
@@ -674,7 +675,8 @@ static r2r_status di_search_capture(di_search *j, int first, float *w, float *ca
         }
         int best = -1;
         for (int g = lo; g <= hi; g++)
-            if (isfinite(c0->take_sd[g]) && (best < 0 || take_climb_score(c0, g) < take_climb_score(c0, best)))
+            if (isfinite(c0->take_sd[g]) &&
+                (best < 0 || take_score(c0, g, TAKE_SPREAD_WEIGHT) < take_score(c0, best, TAKE_SPREAD_WEIGHT)))
                 best = g;
         if (best == lo && lo > 0) lo--;
         else if (best == hi && hi < G - 1) hi++;
@@ -699,7 +701,7 @@ static void take_pick_gain(candidate *cd, const r2r_retrieval_db *db, double wei
     double score[R2R_INDEX_N_GAINS];
     int best = -1;
     for (int g = 0; g < G; g++) { /* INFINITY: not rendered */
-        score[g] = cd->take_sd[g] + spread_cost(weight, cd->take_sp[g]);
+        score[g] = take_score(cd, g, weight);
         if (cd->take_sd[g] != INFINITY && (best < 0 || score[g] < score[best])) best = g;
     }
     if (best < 0) {
@@ -772,8 +774,8 @@ static void *di_search_worker(void *arg)
     di_search *j = arg;
     float *w = malloc(j->n * sizeof(float));
     /* the capture's render, shared by its IRs (not for the null test) */
-    float *cache = j->aligned ? NULL : malloc(j->n * sizeof(float));
-    r2r_status s = !w || (!cache && !j->aligned) ? r2r_fail(R2R_ERR_NOMEM, "out of memory") : R2R_OK;
+    float *cap = j->aligned ? NULL : malloc(j->n * sizeof(float));
+    r2r_status s = !w || (!cap && !j->aligned) ? r2r_fail(R2R_ERR_NOMEM, "out of memory") : R2R_OK;
     for (;;) {
         int first = -1;
         pthread_mutex_lock(&j->lock);
@@ -784,9 +786,9 @@ static void *di_search_worker(void *arg)
         FOR_CAPTURE(j, first < 0 ? j->cc.nc : first, k) j->claimed[k] = 1;
         pthread_mutex_unlock(&j->lock);
         if (first < 0) break;
-        s = j->aligned ? di_null_capture(j, first, w) : di_search_capture(j, first, w, cache);
+        s = j->aligned ? di_null_capture(j, first, w) : di_search_capture(j, first, w, cap);
     }
-    free(w), free(cache);
+    free(w), free(cap);
     return NULL;
 }
 
