@@ -356,6 +356,22 @@ static void test_match_end_to_end(void **state)
         assert_string_equal(sum.flavor[0].capture, "jcm.nam");
     }
 
+    /* The take's rig at an input gain between the grid's (-12, -6, 0, +6, +12 dB): the
+     * null's gain search finds it. */
+    {
+        char refgain[8300];
+        snprintf(refgain, sizeof refgain, "%s/ref_gain.wav", work);
+        make_reference("data/captures/jcm.nam", "data/irs/celestion.wav", 3.7, "data/di/power-guitar.wav", refgain);
+        snprintf(out, sizeof out, "%s/out_gain", work);
+        o.out_dir = out;
+        if (r2r_match(refgain, &o, &sum) != R2R_OK) fail_msg("match --di, +3.7 dB: %s", r2r_last_error());
+        print_message("own take at +3.7 dB: aligned %d, null %.1f dB, balanced = %s + %s at %+.2f dB\n", sum.di_aligned,
+                      sum.null_db, sum.flavor[0].capture, sum.flavor[0].ir, sum.flavor[0].input_gain_db);
+        assert_int_equal(sum.di_aligned, 1);
+        assert_string_equal(sum.flavor[0].capture, "jcm.nam");
+        assert_float_equal(sum.flavor[0].input_gain_db, 3.7, 0.3);
+    }
+
     /* Another take as the DI: no alignment, said; the spectral comparison through it stands. */
     snprintf(out, sizeof out, "%s/out_other_take", work);
     char di_other[4200];
