@@ -115,9 +115,10 @@
  * out 68.2 / 89.7 % -> 80.5 / 96.9 % at 0.5; 0.25: 56.4 / 76.3 %, 80.5 / 95.4 %; 1.0:
  * 55.1 / 73.7 %, 82.1 / 96.4 %. */
 #define TAKE_SPREAD_WEIGHT 0.5 /* times r2r_retrieval_spread_trust of the nearest candidate's spread */
-/* Another take: how many grid steps either side of a capture's best gain from the probes
- * its prescreen plays (the take's ranking sees only those), and either side of the take
- * ranking's gain the gain search plays first (it walks on while the least is at an edge).
+/* How many grid steps either side of a capture's best gain from the probes its prescreen
+ * plays (another take's ranking sees only those; the null test's nearest walk on), and,
+ * another take, either side of the take ranking's gain the gain search plays first (it
+ * walks on while the least is at an edge).
  * Against every grid gain in both (bench/match_eval R2R_EVAL_ONLY=take: capture top-1 /
  * top-3, recipe's capture, IR top-3, tone median): dev (match_eval 2) 75 / 86 %, 72 %,
  * 100 %, 0.80 dB -> 74 / 88 %, 72 %, 100 %, 0.78 dB; held out (match_eval 3) 86 / 98 %,
@@ -579,6 +580,8 @@ static r2r_status null_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
         j.next = 0;
         run_threads(prescreen_worker, &j);
         j.p0 = j.p1 = 0.45; /* the walks: a few captures */
+        for (size_t q = 0; q < NC * G; q++) /* played, even if the model would not open: never again */
+            if (play[q] && isnan(nulls[q])) nulls[q] = INFINITY;
         for (size_t c = 0; c < NC; c++) {
             best[c] = INFINITY, best_g[c] = 0, seen[c] = 0;
             for (size_t g = 0; g < G; g++)
