@@ -39,7 +39,7 @@ static int match_usage(void)
            "                  env RTR_ISOLATION_BACKEND\n"
            "  --optimizer O   coord (the seed's coordinate descent, default) or cmaes; env RTR_OPTIMIZER\n"
            "  --top-k K       length of the ranked capture and IR lists (default 10)\n"
-           "  --top-m M       combinations verified by rendering (default 5; 12 captures with --di,\n"
+           "  --top-m M       combinations verified by rendering (default 5; 8 captures with --di,\n"
            "                  4 when the DI is the reference's take; at most 16)\n");
     return EXIT_OK;
 }

@@ -68,7 +68,15 @@
 /* ... and those where the separated guitar holds less than this share of the mix's power
  * (dB; see separated_top_hz). */
 #define ISO_SHARE_MIN_DB (-20.0)
-#define DEFAULT_M_DI 12       /* with the user's DI, verification is worth more renders */
+/* With another take as the DI, the captures the take ranking puts first this many are
+ * rendered through their IRs and have their gains searched (its own take: 4, below).
+ * Of the dev and held-out references (bench/match_eval R2R_EVAL_ONLY=take), the
+ * balanced pick among 12 was the take ranking's 7th at most with the same guitar and
+ * its 9th with another. 12 -> 8: capture top-1 / top-3, recipe's capture, tone median
+ * dev 74 / 88 -> 74 / 86 %, 72 %, 0.78 dB; held out 86 / 98 -> 86 / 100 %, 78 %,
+ * 0.73 dB; another guitar 42 / 64 -> 41 / 65 %, 40 -> 38 %, 3.38 -> 3.43 dB; a
+ * reference 5.9 -> 4.4 s. */
+#define DEFAULT_M_DI 8
 #define VERIFY_DI_MAX_S 8.0   /* the DI excerpt the candidates are verified with */
 #define MARGIN_CLOSE_DB 0.2   /* a runner-up capture this close makes the ranking's first uncertain */
 /* When the user's DI is the reference's own performance (a re-amp: the DI and the amp
@@ -628,9 +636,9 @@ static r2r_status take_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
  * through the neighbours of the best. (The old score, the residual after 2/3-octave
  * smoothing, could not see the broad colour the DI makes known, and chose the top of
  * the grid for most candidates.)
- * The reference's own take (`aligned`): a golden-section search, within one grid step
- * of the prescreen's best gain, for the deepest null. Captures are shared out between
- * MATCH_THREADS workers (each candidate has its own model). */
+ * The reference's own take (`aligned`): Brent's method, within one grid step of the
+ * prescreen's best gain, for the deepest null (di_null_capture). Captures are shared out
+ * between MATCH_THREADS workers (each candidate has its own model). */
 /* The candidates and their chains, index k in every array: what the workers render. */
 typedef struct {
     candidate *cand;
