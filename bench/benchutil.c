@@ -84,6 +84,16 @@ int bench_dev_library(char *dir, size_t n)
     }
     snprintf(cmd, sizeof cmd, "for f in '%s'/*.wav; do ln -sf \"$f\" %s/cab_irs/; done", bench_shared("data/irs"), dir);
     if (system(cmd) != 0) return -1;
+    /* R2R_BENCH_COPIES=K: a large library, K files of every capture (the k-th with k
+     * spaces after its JSON, so the index takes each for a capture of its own) */
+    const char *copies = getenv("R2R_BENCH_COPIES");
+    if (copies && atoi(copies) > 1) {
+        snprintf(cmd, sizeof cmd,
+                 "cd %s/nam_models && for f in *.nam; do for k in $(seq 1 %d); do { cat \"$f\"; printf '%%*s' $k ''; } "
+                 "> \"${f%%.nam} copy$k.nam\"; done; done",
+                 dir, atoi(copies) - 1);
+        if (system(cmd) != 0) return -1;
+    }
     r2r_index_report rep;
     if (r2r_index_build(dir, NULL, &rep) != R2R_OK) {
         fprintf(stderr, "bench: %s\n", r2r_last_error());

@@ -14,7 +14,8 @@ const char *bench_shared(const char *rel); /* path under R2R_SHARED_DIR (static 
 
 /* A library of the whole dev set (captures, community captures, IRs) as symlinks in a
  * fresh folder under /tmp (name written to `dir`, at least 64 bytes), indexed; 0 on success.
- * With R2R_BENCH_LIB=DIR the library is DIR, built there once and reused. */
+ * With R2R_BENCH_LIB=DIR the library is DIR, built there once and reused; with
+ * R2R_BENCH_COPIES=K (when it is built) K files of every capture, each a capture of its own. */
 int bench_dev_library(char *dir, size_t n);
 /* Removes it, unless it is the kept R2R_BENCH_LIB. */
 void bench_remove_dev_library(const char *dir);

@@ -6,7 +6,8 @@
  * default (dsp isolation), --isolation none, --di with another take and --di with the
  * left guitar's own take (found in the mix: null tests), --di with another guitar said so
  * (--di-guitar other: matched from the reference alone, the DI plays the previews), and
- * the peak RSS.
+ * the peak RSS. R2R_BENCH_COPIES=K when the library is built: a large library, every
+ * capture K times (the time a library of hundreds of captures takes).
  *
  * usage: match_bench [RUNS]   (default 3; the median is reported) */
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "r2r/audio.h"
 #include "r2r/constants.h"
 #include "r2r/dsp.h"
+#include "r2r/library.h"
 #include "r2r/match.h"
 #include "r2r/nam.h"
 
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "match_bench: could not build the dev library\n");
         return 1;
     }
-    printf("dev library indexed in %.1f s (not part of the figures)\n", bench_now() - t0);
+    printf("library indexed in %.1f s (not part of the figures)\n", bench_now() - t0);
     const size_t n = (size_t)(REF_S * R2R_SAMPLE_RATE);
     float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
     float *mix = malloc(2 * n * sizeof(float));
@@ -63,7 +65,9 @@ int main(int argc, char **argv)
     r2r_audio_write_wav(ref, mix, n, 2, R2R_SAMPLE_RATE);
     free(l), free(r), free(b), free(mix);
 
-    printf("\nmatch_bench: a %.0f s stereo mix against %s (median of %d runs)\n\n", REF_S, "the whole dev library", runs);
+    const size_t ncap = r2r_library_count_files(lib, "nam_models", ".nam");
+    printf("\nmatch_bench: a %.0f s stereo mix against %s, %zu captures (median of %d runs)\n\n", REF_S,
+           "the dev library", ncap, runs);
     printf("  %-26s %7s %7s %7s %7s %7s %7s %7s   %7s\n", "run", "read", "isolate", "analyse", "retrieve", "verify",
            "fit", "preview", "total");
     const char *names[5] = {"default (dsp)", "--isolation none", "--di lunar-guitar", "--di power-guitar (own)",

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "r2r/amp.h"
 #include "r2r/audio.h"
 #include "r2r/dsp.h"
 #include "r2r/features.h"
@@ -415,6 +416,26 @@ static void test_capture_kind(void **state)
     assert_int_equal(pedal, 1);
 }
 
+/* A fresh library `name` (its folder in lib) of the shared captures caps (no IRs),
+ * indexed with the built-in probes, and opened. */
+static r2r_retrieval_db *captures_library(const char *name, const char *const *caps, int n, char *lib, size_t len)
+{
+    char cmd[20000];
+    snprintf(lib, len, "%s", test_tmpdir(name));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.r2r && mkdir -p '%s/nam_models'", lib, lib, lib);
+    assert_int_equal(system(cmd), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(cmd, sizeof cmd, "data/captures/%s", caps[i]);
+        link_shared(lib, cmd, "nam_models", caps[i]);
+    }
+    r2r_index_report rep;
+    assert_int_equal(r2r_index_build(lib, NULL, &rep), R2R_OK);
+    assert_int_equal(rep.captures_indexed, n);
+    r2r_retrieval_db *db;
+    assert_int_equal(r2r_retrieval_open(lib, &db), R2R_OK);
+    return db;
+}
+
 /* The source model's band weights, on a library indexed with the built-in probes: where
  * the notes played shape the spectrum (the low harmonics) the probes' mixture misses
  * more than where the rig does (the upper mids and treble), so the low bands weigh less;
@@ -422,18 +443,9 @@ static void test_capture_kind(void **state)
 static void test_source_weights(void **state)
 {
     (void)state;
-    char lib[4200], cmd[20000];
-    snprintf(lib, sizeof lib, "%s", test_tmpdir("retrieve_weights"));
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.r2r && mkdir -p '%s/nam_models'", lib, lib, lib);
-    assert_int_equal(system(cmd), 0);
-    link_shared(lib, "data/captures/dumble.nam", "nam_models", "dumble.nam");
-    link_shared(lib, "data/captures/jcm.nam", "nam_models", "jcm.nam");
-    r2r_index_options opt = {0};
-    r2r_index_report rep;
-    assert_int_equal(r2r_index_build(lib, &opt, &rep), R2R_OK);
-    assert_int_equal(rep.captures_indexed, 2);
-    r2r_retrieval_db *db;
-    assert_int_equal(r2r_retrieval_open(lib, &db), R2R_OK);
+    const char *caps[] = {"dumble.nam", "jcm.nam"};
+    char lib[4200];
+    r2r_retrieval_db *db = captures_library("retrieve_weights", caps, 2, lib, sizeof lib);
     double all = 0, low = 0, high = 0;
     int n = 0, nl = 0, nh = 0;
     for (int b = 0; b < R2R_LTAS_BANDS; b++) {
@@ -447,6 +459,55 @@ static void test_source_weights(void **state)
     print_message("band weights: mean %.3f, 80-400 Hz %.3f, 2-6 kHz %.3f\n", all / n, low / nl, high / nh);
     assert_float_equal(all / n, 1.0, 1e-6);
     assert_true(low / nl < 0.8 * (high / nh));
+    r2r_retrieval_close(db);
+}
+
+/* The shortlist: with one capture fitted, that capture's combinations are scored as
+ * with every capture fitted, the others keep the even mixture of the probes' distance,
+ * never below their fitted one, and the first combination is the same. A real DI
+ * through jcm.nam, the index's own probes (a mixture needs several). */
+static void test_shortlist(void **state)
+{
+    (void)state;
+    const char *caps[] = {"dumble.nam", "jcm.nam", "example_lstm.nam"};
+    char lib[4200], cmd[4300];
+    r2r_retrieval_db *db = captures_library("retrieve_shortlist", caps, 3, lib, sizeof lib);
+    r2r_audio di;
+    assert_int_equal(r2r_audio_read(shared_path("data/di/power-guitar.wav"), R2R_READ_MONO, &di), R2R_OK);
+    const size_t n = 3 * 48000;
+    assert_true(di.frames >= 48000 + n);
+    float *y = malloc(n * sizeof(float)), ref[R2R_LTAS_BANDS];
+    r2r_amp *amp;
+    snprintf(cmd, sizeof cmd, "%s/nam_models/jcm.nam", lib);
+    assert_int_equal(r2r_amp_open(cmd, &amp), R2R_OK);
+    assert_int_equal(r2r_amp_render(amp, di.data + 48000, y, n), R2R_OK);
+    assert_int_equal(r2r_ltas_compute(y, n, ref), R2R_OK);
+    const size_t all = 3 * R2R_INDEX_N_GAINS;
+    r2r_combo *a = malloc(all * sizeof *a), *b = malloc(all * sizeof *b);
+    size_t na, nb;
+    r2r_rank_options every = {.pair_rules = 1, .eq_invariant = 1, .source_mix = 1, .shortlist = 3}, one = every;
+    one.shortlist = 1;
+    assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &every, a, all, &na), R2R_OK);
+    assert_int_equal(r2r_retrieval_rank_ex(db, ref, NULL, &one, b, all, &nb), R2R_OK);
+    assert_int_equal(na, all);
+    assert_int_equal(nb, all);
+    assert_string_equal(r2r_retrieval_capture_path(db, (size_t)a[0].capture), "nam_models/jcm.nam");
+    assert_int_equal(b[0].capture, a[0].capture);
+    assert_int_equal(b[0].gain, a[0].gain);
+    int same = 0, above = 0;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (a[i].capture == b[j].capture && a[i].gain == b[j].gain && a[i].ir == b[j].ir) {
+                assert_true(b[j].distance_db >= a[i].distance_db - 1e-9);
+                if (a[i].capture == a[0].capture) assert_true(fabs(b[j].distance_db - a[i].distance_db) < 1e-9);
+                same += a[i].capture == a[0].capture;
+                above += b[j].distance_db > a[i].distance_db + 1e-6;
+            }
+    assert_int_equal(same, R2R_INDEX_N_GAINS);
+    assert_true(above > 0); /* the other two were not fitted */
+    free(a), free(b), free(y);
+    r2r_amp_free(amp);
+    r2r_audio_free(&di);
     r2r_retrieval_close(db);
 }
 
@@ -488,6 +549,7 @@ static void test_probe_share(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_consistency), cmocka_unit_test(test_source_weights),
-                                       cmocka_unit_test(test_capture_kind), cmocka_unit_test(test_probe_share)};
+                                       cmocka_unit_test(test_shortlist), cmocka_unit_test(test_capture_kind),
+                                       cmocka_unit_test(test_probe_share)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,6 +85,10 @@ typedef struct {
                                 ref_feat: they take the dynamics term's place) */
     const float *ref_dyn;    /* the reference's level spread (R2R_DYNSIG_DIM) */
     double dyn_weight;       /* dB added per dB of their r2r_retrieval_spread_distance */
+    size_t shortlist;        /* with source_mix: how many captures get their mixture fitted, those
+                                whose best combination is nearest with the probes' even mixture;
+                                the others keep that distance (never below the fitted one). 0 = a
+                                quarter of the library, at least R2R_RANK_SHORTLIST_MIN */
 } r2r_rank_options;
 
 /* The gain prior r2r match ranks with from the reference alone. bench/match_eval,
@@ -110,6 +114,16 @@ r2r_status r2r_retrieval_rank_ex(const r2r_retrieval_db *db, const float ref_lta
  * 62.6 / 83.1 %. Parts of R2R_RANK_PART_S, at most R2R_RANK_MAX_PARTS (longer then). */
 #define R2R_RANK_PART_S 2.0
 #define R2R_RANK_MAX_PARTS 6
+/* The mixture fit costs a dozen or more spectra per combination and part, so a library
+ * larger than the shortlist is ranked in two passes: every combination with the probes'
+ * even mixture (one spectrum: the fit's start, never nearer than the fit), then the
+ * shortlist's captures (r2r_rank_options.shortlist: a quarter of the library, at least
+ * this many) fitted. bench/match_eval from the reference alone, against every capture
+ * fitted: with 16 of the dev library's 39, the same rank of the true capture, recipe and
+ * tone on all 156 dev and 100 held-out references; with 12, on 155 and 98 (a true
+ * capture 9th or 8th left the first ten, one went from 2nd to 1st). match_bench with 312
+ * captures (R2R_BENCH_COPIES=8): default 5.22 -> 3.01 s, the same picks. */
+#define R2R_RANK_SHORTLIST_MIN 16
 r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *parts_ltas, size_t nparts,
                                     const float *ref_feat, const r2r_rank_options *opt, r2r_combo *out, size_t k,
                                     size_t *n);

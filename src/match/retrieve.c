@@ -836,6 +836,8 @@ typedef struct {
     const double *B, *Q, *dyn;
     const float *src; /* [nc][G][K] dB of the known source's renders (NULL: the probes) */
     const size_t *offset; /* [nc]: where capture c's combinations start in all */
+    int even;                  /* the probes' mixture left even, not fitted (the first pass) */
+    const unsigned char *only; /* NULL, or [nc]: the captures scored (the others left as they are) */
     r2r_combo *all;
     size_t next;
     pthread_mutex_t lock;
@@ -848,12 +850,14 @@ static void *rank_worker(void *arg)
     const r2r_rank_options *opt = j->opt;
     const size_t K = R2R_LTAS_BANDS;
     double d[R2R_LTAS_BANDS], rr[R2R_LTAS_BANDS], wmix[MIX_MAX_P];
+    const double u0[MIX_MAX_P] = {0};
     float pf[R2R_LTAS_BANDS];
     for (;;) {
         pthread_mutex_lock(&j->lock);
         const size_t c = j->next++;
         pthread_mutex_unlock(&j->lock);
         if (c >= db->nc) break;
+        if (j->only && !j->only[c]) continue;
         const int cab = opt && opt->pair_rules && db->desc[c].has_cab;
         size_t m = j->offset[c];
         for (size_t g = 0; g < db->G; g++) {
@@ -865,7 +869,8 @@ static void *rank_worker(void *arg)
                 for (size_t p = 0; !left_out && p < j->nparts; p++) {
                     const mix_problem mp = {j->ref[p], j->mix ? db->cpl + (c * db->G + g) * db->P * K : NULL,
                                             db->idb + i * K, db->P, j->bands, j->nb, db->sw, j->B, j->Q};
-                    const double dp = j->mix ? mix_distance(&mp, wmix, NULL)
+                    const double dp = j->mix ? (j->even ? sqrt(fmax(0.0, mix_cost(&mp, u0, rr, NULL, NULL)))
+                                                        : mix_distance(&mp, wmix, NULL))
                                       : j->src ? shape_distance(j->ref[p], floored(cs, db->idb + i * K, j->bands, j->nb, pf),
                                                                 db->idb + db->ni * K, j->bands, j->nb, db->sw,
                                                                 j->eqinv ? j->B : NULL, j->Q, d, rr)
@@ -880,6 +885,17 @@ static void *rank_worker(void *arg)
         }
     }
     return NULL;
+}
+
+/* rank_worker on RANK_THREADS threads (this one included), until every capture is scored. */
+static void rank_run(rank_job *j)
+{
+    pthread_t th[RANK_THREADS - 1];
+    int started = 0;
+    for (int t = 0; t < RANK_THREADS - 1 && j->db->nc > 1; t++)
+        if (pthread_create(&th[started], NULL, rank_worker, j) == 0) started++;
+    rank_worker(j);
+    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
 }
 
 r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *parts_ltas, size_t nparts,
@@ -933,17 +949,30 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
     offset[0] = 0;
     for (size_t c = 0; c < db->nc; c++) /* a capture with its cabinet: "no IR" only */
         offset[c + 1] = offset[c] + db->G * (opt && opt->pair_rules && db->desc[c].has_cab ? 1 : db->ni + 1);
-    rank_job j = {db, opt, (const float(*)[R2R_LTAS_BANDS])ref, nparts, bands, nb, eqinv, mix, B, Q, dyn, src,
-                  offset, all, 0, PTHREAD_MUTEX_INITIALIZER};
-    pthread_t th[RANK_THREADS - 1];
-    int started = 0;
-    for (int t = 0; t < RANK_THREADS - 1 && db->nc > 1; t++)
-        if (pthread_create(&th[started], NULL, rank_worker, &j) == 0) started++;
-    rank_worker(&j);
-    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+    /* A library larger than the shortlist: first every combination with the probes' even
+     * mixture, then the shortlist's captures (least first there) with their mixtures fitted. */
+    size_t shortlist = opt && opt->shortlist > 0 ? opt->shortlist : db->nc / 4;
+    if (!(opt && opt->shortlist > 0) && shortlist < R2R_RANK_SHORTLIST_MIN) shortlist = R2R_RANK_SHORTLIST_MIN;
+    unsigned char *only = mix && db->nc > shortlist ? calloc(db->nc, 1) : NULL;
+    double *best = only ? malloc(db->nc * sizeof *best) : NULL;
+    rank_job j = {db,  opt, (const float(*)[R2R_LTAS_BANDS])ref, nparts, bands, nb, eqinv, mix, B, Q, dyn, src, offset,
+                  best != NULL, NULL, all, 0, PTHREAD_MUTEX_INITIALIZER};
+    rank_run(&j);
+    if (best) {
+        r2r_retrieval_capture_best(all, offset[db->nc], db->nc, best);
+        for (size_t k = 0; k < shortlist; k++) {
+            size_t pick = db->nc;
+            for (size_t c = 0; c < db->nc; c++)
+                if (!only[c] && best[c] < INFINITY && (pick == db->nc || best[c] < best[pick])) pick = c;
+            if (pick == db->nc) break;
+            only[pick] = 1;
+        }
+        j.even = 0, j.only = only, j.next = 0;
+        rank_run(&j);
+    }
     pthread_mutex_destroy(&j.lock);
     size_t m = offset[db->nc];
-    free(dyn), free(offset), free(src);
+    free(dyn), free(offset), free(src), free(only), free(best);
     qsort(all, m, sizeof *all, cmp_combo);
     while (m > 0 && !isfinite(all[m - 1].distance_db)) m--; /* the known source's failed renders */
     *n = m < k ? m : k;
