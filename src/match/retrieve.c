@@ -951,8 +951,9 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
         offset[c + 1] = offset[c] + db->G * (opt && opt->pair_rules && db->desc[c].has_cab ? 1 : db->ni + 1);
     /* A library larger than the shortlist: first every combination with the probes' even
      * mixture, then the shortlist's captures (least first there) with their mixtures fitted. */
-    size_t shortlist = opt && opt->shortlist > 0 ? opt->shortlist : db->nc / 4;
-    if (!(opt && opt->shortlist > 0) && shortlist < R2R_RANK_SHORTLIST_MIN) shortlist = R2R_RANK_SHORTLIST_MIN;
+    const size_t shortlist = opt && opt->shortlist > 0             ? opt->shortlist
+                             : db->nc / 4 > R2R_RANK_SHORTLIST_MIN ? db->nc / 4
+                                                                   : R2R_RANK_SHORTLIST_MIN;
     unsigned char *only = mix && db->nc > shortlist ? calloc(db->nc, 1) : NULL;
     double *best = only ? malloc(db->nc * sizeof *best) : NULL;
     rank_job j = {db,  opt, (const float(*)[R2R_LTAS_BANDS])ref, nparts, bands, nb, eqinv, mix, B, Q, dyn, src, offset,
