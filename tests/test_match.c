@@ -217,6 +217,37 @@ static int rank_of(const cJSON *list, const char *needle)
     return -1;
 }
 
+/* The recipe in dir: how many of its ranked captures were verified by a render. */
+static int verified_captures(const char *dir)
+{
+    cJSON *r;
+    check_recipe(dir, &r);
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "captures"))
+    k += cJSON_IsTrue(cJSON_GetObjectItem(e, "verified"));
+    cJSON_Delete(r);
+    return k;
+}
+
+/* The recipe in dir: its ranked captures' names and distance_db (at most max); how many. */
+static int ranked_captures(const char *dir, char (*names)[64], double *dist, int max)
+{
+    char p[8300];
+    snprintf(p, sizeof p, "%s/recipe.json", dir);
+    cJSON *r = load_json(p);
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "captures"))
+    {
+        if (k == max) break;
+        snprintf(names[k], 64, "%s", s_of(e, "name"));
+        dist[k++] = cJSON_GetObjectItem(e, "distance_db")->valuedouble;
+    }
+    cJSON_Delete(r);
+    return k;
+}
+
 static void test_match_end_to_end(void **state)
 {
     (void)state;
@@ -336,6 +367,27 @@ static void test_match_end_to_end(void **state)
     cJSON_Delete(r);
     md_says(out, "Null test with your DI");
     md_says(out, "is the reference's own take");
+
+    /* The library screened on a short stretch first, one capture going on from it
+     * (r2r_match_options.screen): the true rig is that one, with the same null as
+     * unscreened, and the only capture verified. */
+    {
+        const double null_all = sum.null_db;
+        const int verified_all = verified_captures(out);
+        snprintf(out, sizeof out, "%s/out_screen", work);
+        o.out_dir = out, o.screen = 1;
+        if (r2r_match(ref, &o, &sum) != R2R_OK) fail_msg("match --di, screened: %s", r2r_last_error());
+        o.screen = 0;
+        const int verified = verified_captures(out);
+        print_message("screened to one capture: aligned %d, %s at null %.2f dB (unscreened %.2f), %d captures "
+                      "verified (unscreened %d)\n",
+                      sum.di_aligned, sum.flavor[0].capture, sum.null_db, null_all, verified, verified_all);
+        assert_int_equal(sum.di_aligned, 1);
+        assert_string_equal(sum.flavor[0].capture, "jcm.nam");
+        assert_float_equal(sum.null_db, null_all, 1e-9);
+        assert_int_equal(verified, 1);
+        assert_true(verified_all > 1);
+    }
 
     /* The reference starts 2.5 s into the take (an edit): the DI is still found in it. */
     {
@@ -556,6 +608,29 @@ static void test_match_end_to_end(void **state)
         assert_float_equal(spread, sw * sd, 2e-3);
         if (sw == 0.5) assert_null(strstr(sum.warnings, "level moves unlike"));
         cJSON_Delete(r);
+        /* Screened, all but one capture going on from the short stretch (and the ranked
+         * list as long): jcm is still picked, the captures that went on keep their
+         * distances (the whole stretch's renders), and the one left out is not ranked. */
+        {
+            char na[8][64], ns[8][64], out_screen[8300];
+            double da[8], ds[8];
+            const int n_all = ranked_captures(out, na, da, 8);
+            snprintf(out_screen, sizeof out_screen, "%s/out_same_guitar_screen", work);
+            o.out_dir = out_screen, o.screen = o.top_k = n_all - 1; /* the screen keeps at least top_k */
+            if (r2r_match(ref_first, &o, &sum) != R2R_OK) fail_msg("match --di, screened: %s", r2r_last_error());
+            o.screen = o.top_k = 0, o.out_dir = out;
+            assert_int_equal(ranked_captures(out_screen, ns, ds, 8), n_all - 1);
+            int same = 0;
+            for (int k = 0; k < n_all; k++)
+                for (int m = 0; m < n_all - 1; m++)
+                    if (!strcmp(na[k], ns[m])) {
+                        print_message("another take, screened to %d of %d captures: %s %.2f dB (unscreened %.2f)\n",
+                                      n_all - 1, n_all, na[k], ds[m], da[k]);
+                        same += ds[m] == da[k];
+                    }
+            assert_string_equal(sum.flavor[0].capture, "jcm.nam");
+            assert_int_equal(same, n_all - 1);
+        }
         /* The same take played otherwise (a ±12 dB tremolo at 1.5 Hz: its level moves as
          * the reference's never does): even the nearest chain's spread is far, so the
          * spread counts less, and the warning says why. */

@@ -40,6 +40,9 @@ typedef struct {
     r2r_optimizer optimizer;
     int top_k;             /* length of the ranked retrieval lists (default 10) */
     int top_m;             /* combinations verified by a true render (default 5) */
+    int screen;            /* with a DI, how many captures go on from the short screen to the whole
+                              prescreen (0: a quarter of a library of 64 captures or more, smaller
+                              ones are not screened; another take's, never fewer than top_k) */
     unsigned seed;
     r2r_match_progress_fn progress;
     void *user;

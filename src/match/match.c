@@ -114,6 +114,19 @@
  * of its best from the probes: for the null test (the nearest walk on while their
  * deepest null is at an edge of what they played) and for another take's ranking. */
 #define PRESCREEN_S 1.5
+/* A library of 4 x SCREEN_MIN captures or more is screened first (both prescreens): every
+ * capture plays its prescreen gains on the loudest SCREEN_S of the stretch, and the
+ * nearest quarter of the library (r2r_match_options.screen) go on to the whole stretch.
+ * Forced on the 39-capture dev library with 16 going on, bench/match_eval (-> README):
+ * the own take's null test (R2R_EVAL_ONLY=di) the same on all 156 dev and 65 held-out
+ * references (the true capture's screen null the deepest in 64 of the 65, 4th in one);
+ * another take (take) held out the same on all 65, dev 2 of 80 changed (74 / 86 -> 75 /
+ * 88 %), another guitar 1 of 80 (its gain; tone median 3.43 -> 3.47 dB). There the
+ * screen saved little (match_bench own take 4.9 -> 4.8 s) and changed another take's
+ * verified captures (verify 2.5 -> 2.9 s), hence the threshold. 312 captures (78 going
+ * on): own take 14.5 -> 11.7 s, another take 16.5 -> 14.0 s, the same picks. */
+#define SCREEN_S 0.5
+#define SCREEN_MIN 16
 /* Another take of the same guitar: dB of distance per dB of the level spreads' difference
  * (r2r_ltas_dynamics, r2r_retrieval_spread_distance) between the DI's render through a
  * candidate's chain (its IR included) and the reference. The same player's takes move
@@ -507,7 +520,6 @@ static void *prescreen_worker(void *arg)
         if (pthread_equal(pthread_self(), j->owner))
             report(j->o, j->p0 + (j->p1 - j->p0) * (double)c / (double)NC, j->what);
         const unsigned char *play = j->play + c * G;
-        for (size_t q = 0; !j->ref && q < G * R2R_LTAS_BANDS; q++) j->ltas[c * G * R2R_LTAS_BANDS + q] = NAN;
         if (!memchr(play, 1, G)) continue;
         char *cp = join_path(j->o->library, r2r_retrieval_capture_path(j->db, c));
         r2r_amp *amp = NULL;
@@ -523,7 +535,7 @@ static void *prescreen_worker(void *arg)
                                                   j->n, w);
             if (!j->ref) {
                 float *b = j->ltas + (c * G + g) * R2R_LTAS_BANDS;
-                if (s == R2R_OK && r2r_ltas_compute(w, j->n, b) != R2R_OK)
+                if (s != R2R_OK || r2r_ltas_compute(w, j->n, b) != R2R_OK)
                     for (int q = 0; q < R2R_LTAS_BANDS; q++) b[q] = NAN;
             } else
                 j->nulls[c * G + g] = s == R2R_OK && null_db(w, j->ref, j->n, j->top_hz, &v) == R2R_OK ? v : INFINITY;
@@ -566,15 +578,41 @@ static unsigned char *prescreen_gains(const r2r_combo *all, size_t nall, size_t 
     return play;
 }
 
-/* The reference's own take: each capture's deepest null (dB; INFINITY when none renders)
- * and its grid gain. Every capture plays prescreen_gains; then the walk_m deepest whose
- * least is at the edge of what they played play the next grid gain out, until none is
- * (as in di_search_capture: a probe ranking's gain can be a step or two off). */
+/* How many captures go on from the screen to the whole prescreen stretch (the option, else
+ * a quarter of the library), at least least; 0 when the library is not screened: it has no
+ * more than that, or (by default) a quarter of it is under SCREEN_MIN. */
+static size_t screen_keep(const r2r_match_options *o, size_t NC, size_t least)
+{
+    size_t keep = o->screen > 0 ? (size_t)o->screen : NC / 4;
+    if (o->screen <= 0 && keep < SCREEN_MIN) return 0;
+    if (keep < least) keep = least;
+    return NC > keep ? keep : 0;
+}
+
+/* pick[c] = 1 for the k captures of least finite d[c], 0 for the others. */
+static void least_k(const double *d, size_t NC, size_t k, unsigned char *pick)
+{
+    memset(pick, 0, NC);
+    for (size_t u = 0; u < k; u++) {
+        size_t c = NC;
+        for (size_t e = 0; e < NC; e++)
+            if (!pick[e] && isfinite(d[e]) && (c == NC || d[e] < d[c])) c = e;
+        if (c == NC) break;
+        pick[c] = 1;
+    }
+}
+
+/* The reference's own take: each capture's deepest null (dB; INFINITY when none renders,
+ * or when the screen left it out) and its grid gain. Every capture plays prescreen_gains
+ * (first on the screen's short stretch, when the library is screened: the deepest go on);
+ * then the walk_m deepest whose least is at the edge of what they played play the next
+ * grid gain out, until none is (as in di_search_capture: a probe ranking's gain can be a
+ * step or two off). */
 static r2r_status null_prescreen(const r2r_retrieval_db *db, const r2r_match_options *o, const float *src,
                                  const float *ref, size_t n, double top_hz, const r2r_combo *all, size_t nall,
                                  int walk_m, double *best, int *best_g)
 {
-    const size_t NC = r2r_retrieval_captures(db), G = R2R_INDEX_N_GAINS;
+    const size_t NC = r2r_retrieval_captures(db), G = R2R_INDEX_N_GAINS, keep = screen_keep(o, NC, 0);
     unsigned char *play = prescreen_gains(all, nall, NC), *seen = malloc(NC + 1);
     double *nulls = malloc((NC * G + 1) * sizeof *nulls);
     if (!play || !seen || !nulls) {
@@ -584,6 +622,21 @@ static r2r_status null_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
     for (size_t q = 0; q < NC * G; q++) nulls[q] = NAN; /* not played */
     prescreen_job j = {db,  o,     "null-testing every capture with your DI", pthread_self(), src, ref, n, top_hz, play,
                        nulls, NULL, 0.38, 0.45, 0, PTHREAD_MUTEX_INITIALIZER};
+    if (keep) {
+        size_t sn;
+        const size_t sat = r2r_loudest_stretch(src, n, SCREEN_S, &sn);
+        j.src = src + sat, j.ref = ref + sat, j.n = sn, j.p1 = 0.43;
+        run_threads(prescreen_worker, &j);
+        for (size_t c = 0; c < NC; c++) {
+            best[c] = INFINITY;
+            for (size_t g = 0; g < G; g++)
+                if (nulls[c * G + g] < best[c]) best[c] = nulls[c * G + g];
+        }
+        least_k(best, NC, keep, seen);
+        for (size_t q = 0; q < NC * G; q++) /* the others are not played again: INFINITY */
+            nulls[q] = seen[q / G] || !play[q] ? NAN : INFINITY, play[q] = play[q] && seen[q / G];
+        j.src = src, j.ref = ref, j.n = n, j.p0 = 0.43, j.p1 = 0.45;
+    }
     for (int more = 1; more;) {
         j.next = 0;
         run_threads(prescreen_worker, &j);
@@ -591,40 +644,77 @@ static r2r_status null_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
         for (size_t q = 0; q < NC * G; q++) /* played, even if the model would not open: never again */
             if (play[q] && isnan(nulls[q])) nulls[q] = INFINITY;
         for (size_t c = 0; c < NC; c++) {
-            best[c] = INFINITY, best_g[c] = 0, seen[c] = 0;
+            best[c] = INFINITY, best_g[c] = 0;
             for (size_t g = 0; g < G; g++)
                 if (nulls[c * G + g] < best[c]) best[c] = nulls[c * G + g], best_g[c] = (int)g;
         }
         memset(play, 0, NC * G);
         more = 0;
-        for (int k = 0; k < walk_m; k++) {
-            size_t c = NC;
-            for (size_t e = 0; e < NC; e++)
-                if (!seen[e] && isfinite(best[e]) && (c == NC || best[e] < best[c])) c = e;
-            if (c == NC) break;
-            seen[c] = 1;
-            for (int d = -1; d <= 1; d += 2) {
+        least_k(best, NC, walk_m > 0 ? (size_t)walk_m : 0, seen);
+        for (size_t c = 0; c < NC; c++)
+            for (int d = -1; seen[c] && d <= 1; d += 2) {
                 const int h = best_g[c] + d;
                 if (h >= 0 && h < (int)G && isnan(nulls[c * G + (size_t)h])) play[c * G + (size_t)h] = 1, more = 1;
             }
-        }
     }
     free(play), free(seen), free(nulls);
     return R2R_OK;
 }
 
-/* Another take: ltas [captures][grid gains][bands] of src through every capture at its
- * prescreen_gains (NaN at the others). */
-static r2r_status take_prescreen(const r2r_retrieval_db *db, const r2r_match_options *o, const float *src, size_t n,
-                                 const r2r_combo *all, size_t nall, float *ltas)
+/* Another take: the probes' share of the ranking (r2r_retrieval_probe_share), 0 when the
+ * take explains the reference best or is the reference's guitar (--di-guitar same). */
+static double take_share(double take_least, double probe_least, int di_guitar)
 {
-    unsigned char *play = prescreen_gains(all, nall, r2r_retrieval_captures(db));
+    const double share = r2r_retrieval_probe_share(take_least, probe_least);
+    return share <= R2R_PROBE_SHARE_FROM || di_guitar == R2R_DI_GUITAR_SAME ? 0.0 : share;
+}
+
+/* Another take: ltas [captures][grid gains][bands] of src through every capture at its
+ * prescreen_gains (NaN at the others). A screened library (screen_keep) plays them on
+ * the screen's short stretch first and is ranked with those renders as the source (opt,
+ * parts: as r2r_retrieval_rank_parts), blended with the ranking from the reference alone
+ * (probe_best) as r2r_match blends the whole stretch's; the nearest go on to the whole
+ * stretch, the others are left out (NaN). */
+static r2r_status take_prescreen(const r2r_retrieval_db *db, const r2r_match_options *o, const float *src, size_t n,
+                                 const r2r_combo *all, size_t nall, const double *probe_best, const float *parts,
+                                 size_t nparts, const r2r_rank_options *opt, float *ltas)
+{
+    /* the ranking has only the captures that went on: at least as many as its lists hold */
+    const size_t NC = r2r_retrieval_captures(db), G = R2R_INDEX_N_GAINS;
+    const size_t keep = screen_keep(o, NC, o->top_k > 0 ? (size_t)o->top_k : 0);
+    unsigned char *play = prescreen_gains(all, nall, NC);
     if (!play) return r2r_fail(R2R_ERR_NOMEM, "out of memory");
+    for (size_t q = 0; q < NC * G * R2R_LTAS_BANDS; q++) ltas[q] = NAN;
     prescreen_job j = {db,   o,    "playing your DI through every capture", pthread_self(), src, NULL, n, 0.0, play,
                        NULL, ltas, 0.38, 0.45, 0, PTHREAD_MUTEX_INITIALIZER};
-    run_threads(prescreen_worker, &j);
+    r2r_status s = R2R_OK;
+    if (keep) { /* ranked as r2r_match ranks the whole stretch: the take's renders, the probes' share */
+        size_t sn, nr = 0;
+        const size_t sat = r2r_loudest_stretch(src, n, SCREEN_S, &sn), total = NC * G * (r2r_retrieval_irs(db) + 1);
+        r2r_combo *r = malloc((total + 1) * sizeof *r);
+        double *bestd = malloc((NC + 1) * sizeof *bestd);
+        unsigned char *kept = malloc(NC + 1);
+        r2r_rank_options ro = *opt;
+        ro.source_ltas = ltas;
+        j.src = src + sat, j.n = sn, j.p1 = 0.43;
+        run_threads(prescreen_worker, &j);
+        if (!r || !bestd || !kept) s = r2r_fail(R2R_ERR_NOMEM, "out of memory");
+        if (s == R2R_OK) s = r2r_retrieval_rank_parts(db, parts, nparts, NULL, &ro, r, total, &nr);
+        if (s == R2R_OK && nr > 0) {
+            const double share = take_share(r[0].distance_db, nall ? all[0].distance_db : NAN, o->di_guitar);
+            if (share > 0.0) r2r_retrieval_blend(r, nr, probe_best, NC, share);
+            r2r_retrieval_capture_best(r, nr, NC, bestd);
+            least_k(bestd, NC, keep, kept);
+            for (size_t q = 0; q < NC * G; q++) play[q] = play[q] && kept[q / G];
+            for (size_t q = 0; q < NC * G * R2R_LTAS_BANDS; q++) /* the others are left out of the ranking */
+                if (!kept[q / (G * R2R_LTAS_BANDS)]) ltas[q] = NAN;
+        }
+        free(r), free(bestd), free(kept);
+        j.src = src, j.n = n, j.p0 = 0.43, j.p1 = 0.45, j.next = 0;
+    }
+    if (s == R2R_OK) run_threads(prescreen_worker, &j);
     free(play);
-    return R2R_OK;
+    return s;
 }
 
 /* With the user's DI the input gain is searched again for every candidate. Another
@@ -1576,7 +1666,7 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         r2r_retrieval_capture_best(all, nall, NC, probe_best);
         const double probe_least = nall ? all[0].distance_db : NAN;
         /* each capture plays at the grid gains near its best from the probes */
-        s = take_prescreen(db, &o, vsrc[0] + at, tw, all, nall, tl);
+        s = take_prescreen(db, &o, vsrc[0] + at, tw, all, nall, probe_best, parts, nparts, &ro, tl);
         ro.source_ltas = tl;
         if (s == R2R_OK) s = r2r_retrieval_rank_parts(db, parts, nparts, NULL, &ro, all, total, &nall);
         ro.source_ltas = NULL;
@@ -1584,10 +1674,8 @@ r2r_status r2r_match(const char *reference, const r2r_match_options *opt_in, r2r
         if (s == R2R_OK && nall == 0) s = r2r_fail(R2R_ERR_INPUT, "no capture in %s could play your DI", o.library);
         if (s != R2R_OK) goto out;
         const double take_least = all[0].distance_db;
-        probe_share = r2r_retrieval_probe_share(take_least, probe_least);
-        /* the take explains it best, or it is the reference's guitar (--di-guitar same): it alone */
-        if (probe_share <= R2R_PROBE_SHARE_FROM || o.di_guitar == R2R_DI_GUITAR_SAME) probe_share = 0.0;
-        else {
+        probe_share = take_share(take_least, probe_least, o.di_guitar);
+        if (probe_share > 0.0) {
             r2r_retrieval_blend(all, nall, probe_best, NC, probe_share);
             warn(sum, "your DI through the nearest rig explains the reference less well than the probes do (%.2f "
                       "against %.2f dB): another guitar, or other pickups? The ranking leans on the probes (%.0f %%)",
