@@ -225,7 +225,9 @@ static int verified_captures(const char *dir)
     int k = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "retrieval"), "captures"))
-    k += cJSON_IsTrue(cJSON_GetObjectItem(e, "verified"));
+    {
+        k += cJSON_IsTrue(cJSON_GetObjectItem(e, "verified"));
+    }
     cJSON_Delete(r);
     return k;
 }
