@@ -161,6 +161,9 @@ double r2r_retrieval_spread_trust(double least_db);
 /* Each capture's least distance in a ranking of n combinations, into best[nc] (NAN for a
  * capture the ranking does not hold). */
 void r2r_retrieval_capture_best(const r2r_combo *all, size_t n, size_t nc, double *best);
+/* pick[c] = 1 for the k captures of least finite d[c] (of nc; fewer when fewer are finite),
+ * 0 for the others: a shortlist from r2r_retrieval_capture_best, say. */
+void r2r_retrieval_least_k(const double *d, size_t nc, size_t k, unsigned char *pick);
 
 /* With the user's DI as another take, the share of the ranking left to the probes (0..1):
  * take_least_db and probe_least_db are the least distances of the ranking with the DI's

@@ -589,19 +589,6 @@ static size_t screen_keep(const r2r_match_options *o, size_t NC, size_t least)
     return NC > keep ? keep : 0;
 }
 
-/* pick[c] = 1 for the k captures of least finite d[c], 0 for the others. */
-static void least_k(const double *d, size_t NC, size_t k, unsigned char *pick)
-{
-    memset(pick, 0, NC);
-    for (size_t u = 0; u < k; u++) {
-        size_t c = NC;
-        for (size_t e = 0; e < NC; e++)
-            if (!pick[e] && isfinite(d[e]) && (c == NC || d[e] < d[c])) c = e;
-        if (c == NC) break;
-        pick[c] = 1;
-    }
-}
-
 /* The reference's own take: each capture's deepest null (dB; INFINITY when none renders,
  * or when the screen left it out) and its grid gain. Every capture plays prescreen_gains
  * (first on the screen's short stretch, when the library is screened: the deepest go on);
@@ -632,7 +619,7 @@ static r2r_status null_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
             for (size_t g = 0; g < G; g++)
                 if (nulls[c * G + g] < best[c]) best[c] = nulls[c * G + g];
         }
-        least_k(best, NC, keep, seen);
+        r2r_retrieval_least_k(best, NC, keep, seen);
         for (size_t q = 0; q < NC * G; q++) /* the others are not played again: INFINITY */
             nulls[q] = seen[q / G] || !play[q] ? NAN : INFINITY, play[q] = play[q] && seen[q / G];
         j.src = src, j.ref = ref, j.n = n, j.p0 = 0.43, j.p1 = 0.45;
@@ -650,7 +637,7 @@ static r2r_status null_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
         }
         memset(play, 0, NC * G);
         more = 0;
-        least_k(best, NC, walk_m > 0 ? (size_t)walk_m : 0, seen);
+        r2r_retrieval_least_k(best, NC, walk_m > 0 ? (size_t)walk_m : 0, seen);
         for (size_t c = 0; c < NC; c++)
             for (int d = -1; seen[c] && d <= 1; d += 2) {
                 const int h = best_g[c] + d;
@@ -704,7 +691,7 @@ static r2r_status take_prescreen(const r2r_retrieval_db *db, const r2r_match_opt
             const double share = take_share(r[0].distance_db, nall ? all[0].distance_db : NAN, o->di_guitar);
             if (share > 0.0) r2r_retrieval_blend(r, nr, probe_best, NC, share);
             r2r_retrieval_capture_best(r, nr, NC, bestd);
-            least_k(bestd, NC, keep, kept);
+            r2r_retrieval_least_k(bestd, NC, keep, kept);
             for (size_t q = 0; q < NC * G; q++) play[q] = play[q] && kept[q / G];
             for (size_t q = 0; q < NC * G * R2R_LTAS_BANDS; q++) /* the others are left out of the ranking */
                 if (!kept[q / (G * R2R_LTAS_BANDS)]) ltas[q] = NAN;

@@ -798,6 +798,18 @@ void r2r_retrieval_capture_best(const r2r_combo *all, size_t n, size_t nc, doubl
             best[all[r].capture] = all[r].distance_db;
 }
 
+void r2r_retrieval_least_k(const double *d, size_t nc, size_t k, unsigned char *pick)
+{
+    memset(pick, 0, nc);
+    for (size_t u = 0; u < k; u++) {
+        size_t c = nc;
+        for (size_t e = 0; e < nc; e++)
+            if (!pick[e] && isfinite(d[e]) && (c == nc || d[e] < d[c])) c = e;
+        if (c == nc) break;
+        pick[c] = 1;
+    }
+}
+
 double r2r_retrieval_gain_prior(double prior_db, double gain_db)
 {
     return prior_db * (gain_db / 12.0) * (gain_db / 12.0);
@@ -961,13 +973,7 @@ r2r_status r2r_retrieval_rank_parts(const r2r_retrieval_db *db, const float *par
     rank_run(&j);
     if (best) {
         r2r_retrieval_capture_best(all, offset[db->nc], db->nc, best);
-        for (size_t k = 0; k < shortlist; k++) {
-            size_t pick = db->nc;
-            for (size_t c = 0; c < db->nc; c++)
-                if (!only[c] && best[c] < INFINITY && (pick == db->nc || best[c] < best[pick])) pick = c;
-            if (pick == db->nc) break;
-            only[pick] = 1;
-        }
+        r2r_retrieval_least_k(best, db->nc, shortlist, only);
         j.even = 0, j.only = only, j.next = 0;
         rank_run(&j);
     }
